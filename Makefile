@@ -1,0 +1,42 @@
+# One command to try the product, one to test it. Everything installs into .venv.
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+.PHONY: install demo test lint format pytest bench package docs clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[aws,dev]'
+	touch $@
+
+demo: install
+	$(BIN)/lead-scoring demo
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint models macros tests/sql --processes 2
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/sqlfluff fix models macros tests/sql --processes 2
+
+pytest: install
+	$(BIN)/pytest
+
+test: lint pytest
+
+docs: install
+	LEAD_SCORING_DB=$(CURDIR)/build/docs.duckdb $(BIN)/lead-scoring generate --db build/docs.duckdb
+	LEAD_SCORING_DB=$(CURDIR)/build/docs.duckdb $(BIN)/dbt docs generate --profiles-dir . --project-dir .
+
+clean:
+	rm -rf target logs build warehouse dbt_packages .pytest_cache .ruff_cache

@@ -1,0 +1,284 @@
+"""Run the dbt project in process, with the rule-set fingerprint that makes rule changes
+retroactive."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import logging
+import os
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from lead_scoring import paths, warehouse
+
+log = logging.getLogger(__name__)
+
+RULE_FILES = (
+    "activity_rules.csv",
+    "page_rules.csv",
+    "metric_rules.csv",
+    "property_rules.csv",
+    "score_limits.csv",
+    "decay_rules.csv",
+    "grading_profiles.csv",
+    "grading_profile_assignments.csv",
+    "grading_criteria.csv",
+    "qualification_stages.csv",
+)
+REFERENCE_FILES = ("activity_types.csv", "bot_user_agents.csv")
+META_SCHEMA = "meta"
+# dbt generic tests that validate rule tables store their failing rows in this schema, one
+# table per test, each with rule_id and problem columns.
+RULE_FAILURE_SCHEMA = "rule_test_failures"
+
+
+class RuleSetError(ValueError):
+    """A rules folder is missing a table or a rule table failed validation."""
+
+
+@dataclass
+class NodeResult:
+    unique_id: str
+    resource_type: str
+    status: str
+    message: str | None
+    seconds: float
+
+
+@dataclass
+class BuildResult:
+    success: bool
+    run_id: str
+    full_refresh: bool
+    rules_changed: bool
+    seconds: float
+    nodes: list[NodeResult] = field(default_factory=list)
+    rule_problems: list[str] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[NodeResult]:
+        return [node for node in self.nodes if node.status in ("error", "fail")]
+
+
+def check_rules_dir(rules_dir: Path) -> None:
+    """Raise RuleSetError unless the folder holds every rule table."""
+    if not rules_dir.is_dir():
+        raise RuleSetError(f"rules folder not found: {rules_dir}")
+    missing = [name for name in RULE_FILES if not (rules_dir / name).is_file()]
+    if missing:
+        raise RuleSetError(
+            f"rules folder {rules_dir} lacks {', '.join(missing)}; copy the missing tables "
+            f"from {paths.default_rules_dir()} (a table may hold only its header row)"
+        )
+
+
+def rules_fingerprint(rules_dir: Path) -> str:
+    """Hash the content of the rule and reference tables.
+
+    Rows are parsed and sorted first, so reordering rows or changing quoting and line endings
+    in a spreadsheet does not count as a rule change; any changed value does.
+    """
+    digest = hashlib.sha256()
+    reference_dir = paths.project_dir() / "seeds" / "reference"
+    sources = [rules_dir / name for name in RULE_FILES]
+    sources += [reference_dir / name for name in REFERENCE_FILES]
+    for path in sources:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = [
+                tuple(cell.strip() for cell in row)
+                for row in csv.reader(handle)
+                if any(cell.strip() for cell in row)
+            ]
+        header, body = (rows[0], sorted(rows[1:])) if rows else ((), [])
+        digest.update(path.name.encode())
+        digest.update(repr((header, body)).encode())
+    return digest.hexdigest()
+
+
+def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the run log that stores each build's rule fingerprint and outcome."""
+    con.execute(f"create schema if not exists {META_SCHEMA}")
+    con.execute(
+        f"""
+        create table if not exists {META_SCHEMA}.run_log (
+            run_id varchar primary key,
+            started_at timestamp,
+            finished_at timestamp,
+            rules_dir varchar,
+            rules_fingerprint varchar,
+            full_refresh boolean,
+            status varchar
+        )
+        """
+    )
+
+
+def last_successful_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+    row = con.execute(
+        f"""
+        select rules_fingerprint from {META_SCHEMA}.run_log
+        where status = 'success'
+        order by finished_at desc
+        limit 1
+        """
+    ).fetchone()
+    return row[0] if row else None
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, previous in saved.items():
+            if previous is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = previous
+
+
+def invoke_dbt(args: Sequence[str], db_path: Path, rules_dir: Path | None = None):
+    """Run one dbt command in process against the warehouse file and return dbt's result."""
+    # Imported here so that commands which never run dbt start fast.
+    from dbt.cli.main import dbtRunner
+
+    project = paths.project_dir()
+    env = {
+        "LEAD_SCORING_DB": str(db_path),
+        "LEAD_SCORING_RULES_DIR": str((rules_dir or paths.default_rules_dir()).resolve()),
+        "DO_NOT_TRACK": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    if "LEAD_SCORING_TARGET_PATH" not in os.environ and not os.access(project, os.W_OK):
+        # A read-only project (a Lambda package) still needs somewhere to write artifacts.
+        env["LEAD_SCORING_TARGET_PATH"] = "/tmp/lead_scoring_target"  # noqa: S108
+    full_args = [
+        *args,
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+    ]
+    with _environment(env):
+        return dbtRunner().invoke(full_args)
+
+
+def build(
+    db_path: Path,
+    rules_dir: Path | None = None,
+    full_refresh: bool = False,
+    dbt_vars: dict[str, object] | None = None,
+    select: str | None = None,
+    quiet: bool = False,
+) -> BuildResult:
+    """Build the whole project (seeds, models, tests) and record the run in meta.run_log.
+
+    A full refresh happens when asked for, when the warehouse has no successful build yet, or
+    when the rule tables differ from the ones the last successful build used: rule changes are
+    retroactive, so every rule-dependent layer is rebuilt from all activity.
+    """
+    rules_dir = (rules_dir or paths.default_rules_dir()).resolve()
+    check_rules_dir(rules_dir)
+    fingerprint = rules_fingerprint(rules_dir)
+    run_id = str(uuid.uuid4())
+    started = datetime.now(UTC).replace(tzinfo=None)
+
+    with contextlib.closing(warehouse.connect(db_path)) as con:
+        warehouse.create_raw_tables(con)
+        ensure_meta(con)
+        previous = last_successful_fingerprint(con)
+        rules_changed = previous is not None and previous != fingerprint
+        refresh = full_refresh or previous is None or rules_changed
+        con.execute(
+            f"insert into {META_SCHEMA}.run_log values (?, ?, null, ?, ?, ?, 'running')",
+            [run_id, started, str(rules_dir), fingerprint, refresh],
+        )
+        con.execute(f"drop schema if exists {RULE_FAILURE_SCHEMA} cascade")
+
+    args = ["build"]
+    if refresh:
+        args.append("--full-refresh")
+    if select:
+        args += ["--select", select]
+    if dbt_vars:
+        import json
+
+        args += ["--vars", json.dumps(dbt_vars)]
+    if quiet:
+        args.append("--quiet")
+    log.info("dbt build started: run %s, full refresh %s", run_id, refresh)
+    result = invoke_dbt(args, db_path, rules_dir)
+
+    nodes = _node_results(result)
+    success = bool(result.success)
+    finished = datetime.now(UTC).replace(tzinfo=None)
+    with contextlib.closing(warehouse.connect(db_path)) as con:
+        problems = rule_problems(con)
+        con.execute(
+            f"update {META_SCHEMA}.run_log set finished_at = ?, status = ? where run_id = ?",
+            [finished, "success" if success else "failed", run_id],
+        )
+    if result.exception is not None and not nodes:
+        raise RuntimeError(f"dbt build failed before running any node: {result.exception}")
+    return BuildResult(
+        success=success,
+        run_id=run_id,
+        full_refresh=refresh,
+        rules_changed=rules_changed,
+        seconds=(finished - started).total_seconds(),
+        nodes=nodes,
+        rule_problems=problems,
+    )
+
+
+def rule_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Return one line per invalid rule found by the last build's rule-table tests."""
+    tables = con.execute(
+        "select table_name from information_schema.tables where table_schema = ?",
+        [RULE_FAILURE_SCHEMA],
+    ).fetchall()
+    problems: list[str] = []
+    for (table,) in tables:
+        columns = {
+            name
+            for (name,) in con.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = ? and table_name = ?",
+                [RULE_FAILURE_SCHEMA, table],
+            ).fetchall()
+        }
+        if not {"rule_table", "rule_id", "problem"} <= columns:
+            continue
+        rows = con.execute(
+            f'select rule_table, rule_id, problem from {RULE_FAILURE_SCHEMA}."{table}" '
+            "order by 1, 2"
+        ).fetchall()
+        problems += [f"{rule_table}: rule {rule_id}: {problem}" for rule_table, rule_id, problem in rows]
+    return sorted(set(problems))
+
+
+def _node_results(result) -> list[NodeResult]:
+    run = getattr(result, "result", None)
+    node_results = getattr(run, "results", None) or []
+    nodes = []
+    for item in node_results:
+        node = item.node
+        nodes.append(
+            NodeResult(
+                unique_id=node.unique_id,
+                resource_type=str(node.resource_type),
+                status=str(item.status),
+                message=item.message,
+                seconds=float(item.execution_time or 0.0),
+            )
+        )
+    return nodes
