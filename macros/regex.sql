@@ -1,0 +1,28 @@
+{# Regular expressions differ by engine; these are the only places that know how. #}
+
+{% macro regex_replace(expression, pattern, replacement) -%}
+    {{ return(adapter.dispatch('regex_replace', 'lead_scoring')(
+        expression, pattern, replacement)) }}
+{%- endmacro %}
+
+{% macro default__regex_replace(expression, pattern, replacement) -%}
+    regexp_replace({{ expression }}, {{ pattern }}, {{ replacement }})
+{%- endmacro %}
+
+{% macro duckdb__regex_replace(expression, pattern, replacement) -%}
+    regexp_replace({{ expression }}, {{ pattern }}, {{ replacement }}, 'g')
+{%- endmacro %}
+
+{# Case-insensitive search for a pattern anywhere in the text. #}
+{% macro regex_matches(expression, pattern) -%}
+    {{ return(adapter.dispatch('regex_matches', 'lead_scoring')(
+        expression, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regex_matches(expression, pattern) -%}
+    ({{ expression }} rlike concat('(?i)', {{ pattern }}))
+{%- endmacro %}
+
+{% macro duckdb__regex_matches(expression, pattern) -%}
+    regexp_matches({{ expression }}, {{ pattern }}, 'i')
+{%- endmacro %}

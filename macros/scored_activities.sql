@@ -1,0 +1,221 @@
+{#
+    Score activity events: the SQL behind int_activities_scored and the daily models.
+
+    `events` names a relation or CTE of int_activities rows with one more column,
+    scored_lead_id (the lead after identity stitching). Callers pass all events, or only
+    those of the leads a run must recompute; every window below is partitioned by lead,
+    so a lead's result never depends on another lead's events.
+
+    Per event this decides the rule (a page rule replaces the default page-view rule),
+    the raw points, whether a bot or an email link scanner produced the event, and
+    whether a first-time-only rule has already scored for the lead.
+#}
+{% macro scored_activities(events) -%}
+
+with
+
+scoring_events as (
+
+    select * from {{ events }}
+
+),
+
+activity_rules as (
+
+    select * from {{ ref('stg_rules__activity_rules') }}
+
+),
+
+page_rules as (
+
+    select * from {{ ref('stg_rules__page_rules') }}
+
+),
+
+asset_matches as (
+
+    select * from {{ ref('int_asset_rule_matches') }}
+
+),
+
+page_matches as (
+
+    select * from {{ ref('int_page_rule_matches') }}
+
+),
+
+bot_user_agents as (
+
+    select * from {{ ref('int_user_agent_bots') }}
+
+),
+
+with_rules as (
+
+    select
+        scoring_events.*,
+        page_rules.rule_id as page_rule_id,
+        activity_rules.rule_id as activity_rule_id,
+        coalesce(page_rules.rule_id, activity_rules.rule_id) as rule_id,
+        case
+            when page_rules.rule_id is not null then 'page'
+            when activity_rules.rule_id is not null then 'activity'
+        end as rule_type,
+        coalesce(page_rules.points, activity_rules.points, 0) as raw_points,
+        coalesce(page_rules.category, activity_rules.category) as category,
+        coalesce(page_rules.is_priority, false) as is_priority,
+        -- Page rules score the first time too unless the page-view rule says
+        -- otherwise; the daily cap of the page-view rule covers every page.
+        coalesce(activity_rules.is_repeatable, true) as is_repeatable,
+        activity_rules.daily_cap,
+        bot_user_agents.bot_rule_id
+    from scoring_events
+    left join asset_matches
+        on
+            scoring_events.activity_type = asset_matches.activity_type
+            and coalesce(scoring_events.asset_key, '')
+            = coalesce(asset_matches.asset_key, '')
+    left join activity_rules
+        on asset_matches.activity_rule_id = activity_rules.rule_id
+    left join page_matches
+        on
+            scoring_events.activity_type = 'page_view'
+            and scoring_events.url_base = page_matches.url_base
+            and coalesce(scoring_events.url_query, '')
+            = coalesce(page_matches.url_query, '')
+    left join page_rules
+        on page_matches.page_rule_id = page_rules.rule_id
+    left join bot_user_agents
+        on scoring_events.user_agent_key = bot_user_agents.user_agent_key
+
+),
+
+with_deliveries as (
+
+    select
+        *,
+        -- Latest delivery of the same email to the same lead at or before this event.
+        max(
+            case
+                when activity_type = 'email_delivered' then occurred_at
+            end
+        ) over (
+            partition by scored_lead_id, asset_key
+            order by occurred_at, event_id
+            rows between unbounded preceding and current row
+        ) as delivered_at,
+        floor(
+            {{ dbt.datediff("cast('1970-01-01' as timestamp)", 'occurred_at', 'second') }}
+            / {{ var('email_scanner_window_seconds') }}
+        ) as click_burst
+    from with_rules
+
+),
+
+click_bursts as (
+
+    -- Security scanners open every link of an email at once; people do not.
+    select
+        scored_lead_id,
+        asset_key,
+        click_burst
+    from with_deliveries
+    where activity_type = 'email_click'
+    group by scored_lead_id, asset_key, click_burst
+    having count(distinct url_base) >= {{ var('email_scanner_burst_links') }}
+
+),
+
+flagged as (
+
+    select
+        with_deliveries.*,
+        case
+            when with_deliveries.bot_rule_id is not null then 'bot user agent'
+            when
+                with_deliveries.activity_type = 'email_click'
+                and with_deliveries.delivered_at is not null
+                and {{ dbt.datediff(
+                    'with_deliveries.delivered_at',
+                    'with_deliveries.occurred_at', 'second') }}
+                <= {{ var('email_scanner_window_seconds') }}
+                then 'email link scanner: click right after delivery'
+            when click_bursts.click_burst is not null
+                then 'email link scanner: every link clicked at once'
+        end as bot_reason
+    from with_deliveries
+    left join click_bursts
+        on
+            with_deliveries.activity_type = 'email_click'
+            and with_deliveries.scored_lead_id = click_bursts.scored_lead_id
+            and coalesce(with_deliveries.asset_key, '')
+            = coalesce(click_bursts.asset_key, '')
+            and with_deliveries.click_burst = click_bursts.click_burst
+
+),
+
+ranked as (
+
+    select
+        *,
+        -- Bot events never count, so they cannot use up a first-time-only rule.
+        case
+            when bot_reason is null and rule_id is not null
+                then row_number() over (
+                    partition by
+                        scored_lead_id,
+                        rule_id,
+                        case when bot_reason is null then 0 else 1 end
+                    order by occurred_at, event_id
+                )
+        end as occurrence_number
+    from flagged
+
+),
+
+final as (
+
+    select
+        -- ids
+        event_id,
+        scored_lead_id as lead_id,
+        lead_id as event_lead_id,
+        visitor_id,
+        rule_id,
+
+        -- text
+        activity_type,
+        url,
+        url_base,
+        asset,
+        user_agent,
+        rule_type,
+        category,
+        bot_reason,
+
+        -- booleans
+        is_priority,
+        is_repeatable,
+        bot_reason is not null as is_bot,
+        (
+            not is_repeatable
+            and bot_reason is null
+            and coalesce(occurrence_number, 0) > 1
+        ) as is_repeat_of_first_time_rule,
+
+        -- numbers
+        raw_points,
+        daily_cap,
+        duration_seconds,
+
+        -- timestamps
+        occurred_at,
+        activity_date,
+        loaded_at
+    from ranked
+
+)
+
+select * from final
+
+{%- endmacro %}

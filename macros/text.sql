@@ -1,0 +1,27 @@
+{# Trim a text column and turn blanks into nulls: a blank cell means "not answered". #}
+{% macro clean_text(column) -%}
+    nullif(trim(cast({{ column }} as {{ dbt.type_string() }})), '')
+{%- endmacro %}
+
+{# Parse a text column as a UTC timestamp; an unparseable value becomes null. #}
+{% macro parse_timestamp(column) -%}
+    {{ return(adapter.dispatch('parse_timestamp', 'lead_scoring')(column)) }}
+{%- endmacro %}
+
+{% macro default__parse_timestamp(column) -%}
+    {{ dbt.safe_cast(lead_scoring.clean_text(column), dbt.type_timestamp()) }}
+{%- endmacro %}
+
+{% macro duckdb__parse_timestamp(column) -%}
+    {# Offsets such as +02:00 are converted to UTC before the zone is dropped. #}
+    coalesce(
+        try_cast(try_cast({{ lead_scoring.clean_text(column) }} as timestamptz)
+            at time zone 'UTC' as timestamp),
+        try_cast({{ lead_scoring.clean_text(column) }} as timestamp)
+    )
+{%- endmacro %}
+
+{# Parse a text column as a number; anything that is not a number becomes null. #}
+{% macro parse_number(column) -%}
+    {{ dbt.safe_cast(lead_scoring.clean_text(column), dbt.type_float()) }}
+{%- endmacro %}

@@ -1,0 +1,98 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='event_id',
+        incremental_strategy=lead_scoring.incremental_strategy(),
+        on_schema_change='fail'
+    )
+}}
+
+{#
+    One row per valid event, first delivery only. New events are selected by when they
+    reached the warehouse, not when they happened, so an event that arrives weeks late
+    is still picked up by the next run without a guessed lookback.
+#}
+
+with
+
+activities as (
+
+    select * from {{ ref('stg_activities') }}
+
+),
+
+new_activities as (
+
+    select * from activities
+    where
+        rejection_reason is null
+        {% if is_incremental() %}
+            -- >= rather than >: rows loaded in the same instant as the last batch
+            -- are checked again, and the anti-join below drops the ones already kept.
+            and loaded_at >= (
+                select coalesce(max(loaded_at), cast('1900-01-01' as timestamp))
+                from {{ this }}
+            )
+        {% endif %}
+
+),
+
+first_deliveries as (
+
+    select
+        *,
+        row_number() over (
+            partition by event_id
+            order by loaded_at, occurred_at, lead_id, visitor_id, url, asset
+        ) as delivery_rank
+    from new_activities
+
+),
+
+unseen as (
+
+    select first_deliveries.*
+    from first_deliveries
+    {% if is_incremental() %}
+        left join {{ this }} as existing
+            on first_deliveries.event_id = existing.event_id
+    {% endif %}
+    where
+        first_deliveries.delivery_rank = 1
+        {% if is_incremental() %}
+            and existing.event_id is null
+        {% endif %}
+
+),
+
+final as (
+
+    select
+        -- ids
+        event_id,
+        lead_id,
+        visitor_id,
+
+        -- text
+        activity_type,
+        url,
+        {{ lead_scoring.normalize_url_base('url') }} as url_base,
+        {{ lead_scoring.url_query('url') }} as url_query,
+        asset,
+        lower(asset) as asset_key,
+        user_agent,
+        lower(user_agent) as user_agent_key,
+        properties,
+
+        -- numbers
+        duration_seconds,
+
+        -- timestamps
+        occurred_at,
+        cast(occurred_at as date) as activity_date,
+        loaded_at
+    from unseen
+
+)
+
+select * from final

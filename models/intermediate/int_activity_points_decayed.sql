@@ -1,0 +1,128 @@
+{#
+    Daily activity points as of the scoring date, with decay applied: one row per lead,
+    rule and activity day. The most specific decay rule applies: one naming the activity
+    rule beats one naming its category, which beats one for every category ('*').
+#}
+
+with
+
+daily_points as (
+
+    select * from {{ ref('int_points_daily') }}
+    where activity_date <= {{ lead_scoring.as_of_date() }}
+
+),
+
+decay_rules as (
+
+    select * from {{ ref('stg_rules__decay_rules') }}
+    where decay_method in ('linear', 'half_life')
+
+),
+
+candidates as (
+
+    select
+        daily_points.lead_id,
+        daily_points.rule_id,
+        daily_points.activity_date,
+        decay_rules.rule_id as decay_rule_id,
+        row_number() over (
+            partition by
+                daily_points.lead_id,
+                daily_points.rule_id,
+                daily_points.activity_date
+            order by
+                case
+                    when decay_rules.activity_rule_id is not null then 3
+                    when decay_rules.category != '*' then 2
+                    else 1
+                end desc,
+                decay_rules.rule_id
+        ) as decay_rank
+    from daily_points
+    inner join decay_rules
+        on
+            decay_rules.activity_rule_id = daily_points.rule_id
+            or (
+                decay_rules.activity_rule_id is null
+                and decay_rules.category in (daily_points.category, '*')
+            )
+
+),
+
+with_age as (
+
+    select
+        daily_points.*,
+        candidates.decay_rule_id,
+        decay_rules.decay_method,
+        decay_rules.rate_pct,
+        decay_rules.period_days,
+        decay_rules.half_life_days,
+        decay_rules.max_age_days,
+        {{ dbt.datediff(
+            'daily_points.activity_date',
+            lead_scoring.as_of_date(), 'day') }} as age_days
+    from daily_points
+    left join candidates
+        on
+            daily_points.lead_id = candidates.lead_id
+            and daily_points.rule_id = candidates.rule_id
+            and daily_points.activity_date = candidates.activity_date
+            and candidates.decay_rank = 1
+    left join decay_rules
+        on candidates.decay_rule_id = decay_rules.rule_id
+
+),
+
+with_factor as (
+
+    select
+        *,
+        case
+            when decay_rule_id is null then 1.0
+            when max_age_days is not null and age_days > max_age_days then 0.0
+            when decay_method = 'half_life'
+                then power(0.5, age_days / half_life_days)
+            when decay_method = 'linear'
+                then greatest(
+                    0.0,
+                    1.0 - coalesce(rate_pct, 0) / 100.0
+                    * floor(age_days / period_days)
+                )
+            else 1.0
+        end as decay_factor
+    from with_age
+
+)
+
+select
+    -- ids
+    lead_id,
+    rule_id,
+    decay_rule_id,
+
+    -- text
+    rule_type,
+    category,
+
+    -- numbers
+    events,
+    priority_events,
+    age_days,
+    decay_factor,
+    cast(raw_points as {{ dbt.type_numeric() }}) as raw_points,
+    cast(withheld_bot as {{ dbt.type_numeric() }}) as withheld_bot,
+    cast(withheld_first_time as {{ dbt.type_numeric() }}) as withheld_first_time,
+    cast(withheld_cap as {{ dbt.type_numeric() }}) as withheld_cap,
+    cast(awarded_points as {{ dbt.type_numeric() }}) as awarded_points,
+    -- Rounded to hundredths per row, so the ledger's columns add up exactly.
+    cast(
+        round(awarded_points * (1.0 - decay_factor), 2)
+        as {{ dbt.type_numeric() }}
+    ) as decayed_points,
+
+    -- timestamps
+    activity_date
+from with_factor

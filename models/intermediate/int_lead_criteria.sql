@@ -1,0 +1,67 @@
+{#
+    One row per lead and criterion of the lead's profile, with the outcome and the
+    adjustment in thirds of a letter. A missing value (or a number operator meeting a
+    non-number) adjusts nothing: the lead has not told us, which is not a mismatch.
+#}
+
+with
+
+lead_profiles as (
+
+    select * from {{ ref('int_lead_profiles') }}
+
+),
+
+attributes as (
+
+    select * from {{ ref('stg_lead_attributes') }}
+
+),
+
+criteria as (
+
+    select * from {{ ref('stg_rules__grading_criteria') }}
+
+),
+
+evaluated as (
+
+    select
+        lead_profiles.lead_id,
+        lead_profiles.profile_id,
+        criteria.rule_id,
+        criteria.description,
+        criteria.attribute,
+        attributes.value,
+        criteria.match_adjustment,
+        criteria.no_match_adjustment,
+        {{ lead_scoring.compare_values(
+            'attributes.value', 'criteria.operator', 'criteria.rule_value') }}
+            as is_match
+    from lead_profiles
+    inner join criteria on lead_profiles.profile_id = criteria.profile_id
+    left join attributes
+        on
+            lead_profiles.lead_id = attributes.lead_id
+            and criteria.attribute = attributes.attribute
+
+)
+
+select
+    lead_id,
+    profile_id,
+    rule_id,
+    description,
+    attribute,
+    value,
+    case
+        when is_match then 'matched'
+        when not is_match then 'not_matched'
+        else 'unknown'
+    end as outcome,
+    case
+        when is_match then match_adjustment
+        when not is_match then no_match_adjustment
+        else 0
+    end as adjustment
+from evaluated

@@ -1,0 +1,81 @@
+{#
+    One grading profile per lead: the first assignment rule (lowest priority number)
+    whose condition the lead matches, else the default profile.
+#}
+
+with
+
+leads as (
+
+    select lead_id from {{ ref('stg_leads') }}
+
+),
+
+attributes as (
+
+    select * from {{ ref('stg_lead_attributes') }}
+
+),
+
+assignments as (
+
+    select * from {{ ref('stg_rules__profile_assignments') }}
+
+),
+
+profiles as (
+
+    select * from {{ ref('stg_rules__grading_profiles') }}
+
+),
+
+default_profile as (
+
+    select min(profile_id) as profile_id
+    from profiles
+    where is_default
+
+),
+
+evaluated as (
+
+    select
+        leads.lead_id,
+        assignments.rule_id,
+        assignments.priority,
+        assignments.profile_id,
+        {{ lead_scoring.compare_values(
+            'attributes.value', 'assignments.operator', 'assignments.rule_value') }}
+            as is_match
+    from leads
+    cross join assignments
+    inner join profiles on assignments.profile_id = profiles.profile_id
+    left join attributes
+        on
+            leads.lead_id = attributes.lead_id
+            and assignments.attribute = attributes.attribute
+
+),
+
+first_match as (
+
+    select
+        lead_id,
+        rule_id,
+        profile_id,
+        row_number() over (
+            partition by lead_id order by priority, rule_id
+        ) as match_rank
+    from evaluated
+    where is_match
+
+)
+
+select
+    leads.lead_id,
+    coalesce(first_match.profile_id, default_profile.profile_id) as profile_id,
+    first_match.rule_id as assignment_rule_id
+from leads
+cross join default_profile
+left join first_match
+    on leads.lead_id = first_match.lead_id and first_match.match_rank = 1

@@ -1,0 +1,88 @@
+{#
+    Metric rules: engagement over a window ending on the scoring date compared with a
+    threshold. One row per lead and metric rule, with the measured value and whether the
+    rule fired.
+#}
+
+with
+
+engagement as (
+
+    select * from {{ ref('int_engagement_daily') }}
+    where activity_date <= {{ lead_scoring.as_of_date() }}
+
+),
+
+metric_rules as (
+
+    select * from {{ ref('stg_rules__metric_rules') }}
+
+),
+
+windowed as (
+
+    select
+        engagement.lead_id,
+        metric_rules.rule_id,
+        sum(engagement.sessions) as sessions,
+        count(distinct case
+            when engagement.activities > 0 then engagement.activity_date
+        end) as active_days,
+        sum(engagement.time_on_site_seconds) as time_on_site_seconds,
+        sum(engagement.page_views) as page_views,
+        sum(engagement.priority_page_views) as priority_page_views
+    from engagement
+    inner join metric_rules
+        on engagement.activity_date > {{ dbt.dateadd(
+            'day', '-1 * metric_rules.window_days', lead_scoring.as_of_date()) }}
+    group by engagement.lead_id, metric_rules.rule_id
+
+),
+
+measured as (
+
+    select
+        windowed.lead_id,
+        metric_rules.rule_id,
+        metric_rules.metric,
+        metric_rules.operator,
+        metric_rules.threshold,
+        metric_rules.points,
+        metric_rules.category,
+        cast(case metric_rules.metric
+            when 'sessions' then windowed.sessions
+            when 'active_days' then windowed.active_days
+            when 'time_on_site_seconds' then windowed.time_on_site_seconds
+            when 'page_views' then windowed.page_views
+            when 'priority_page_views' then windowed.priority_page_views
+        end as {{ dbt.type_float() }}) as metric_value
+    from windowed
+    inner join metric_rules on windowed.rule_id = metric_rules.rule_id
+
+),
+
+compared as (
+
+    select
+        *,
+        {{ lead_scoring.compare_values(
+            'cast(metric_value as ' ~ dbt.type_string() ~ ')',
+            'operator',
+            'cast(threshold as ' ~ dbt.type_string() ~ ')') }} as is_match
+    from measured
+
+)
+
+select
+    lead_id,
+    rule_id,
+    metric,
+    category,
+    metric_value,
+    threshold,
+    coalesce(is_match, false) as is_match,
+    cast(
+        case when is_match then points else 0 end as {{ dbt.type_numeric() }}
+    ) as points,
+    {{ lead_scoring.as_of_date() }} as activity_date
+from compared

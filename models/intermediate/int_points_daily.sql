@@ -1,0 +1,140 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['lead_id', 'activity_date'],
+        incremental_strategy=lead_scoring.incremental_strategy(),
+        on_schema_change='fail'
+    )
+}}
+
+{#
+    Points per lead, rule and activity day: the durable layer that scores, decay and the
+    ledger are computed from. Points are taken away in a fixed order: bot events first,
+    then repeats of first-time-only rules, then whatever exceeds the rule's daily cap.
+#}
+
+with
+
+resolved as (
+
+    {{ lead_scoring.resolved_activities() }}
+
+),
+
+{% if is_incremental() %}
+
+    affected as (
+
+        {{ lead_scoring.affected_leads('resolved', this) }}
+
+    ),
+
+    events_to_score as (
+
+        select resolved.*
+        from resolved
+        inner join affected on resolved.scored_lead_id = affected.lead_id
+
+    ),
+
+{% else %}
+
+    events_to_score as (
+
+        select * from resolved
+        where scored_lead_id is not null
+
+    ),
+
+{% endif %}
+
+scored as (
+
+    {{ lead_scoring.scored_activities('events_to_score') }}
+
+),
+
+in_scope as (
+
+    select scored.*
+    from scored
+    {% if is_incremental() %}
+        inner join affected
+            on
+                scored.lead_id = affected.lead_id
+                and scored.activity_date >= affected.from_date
+    {% endif %}
+    where scored.rule_id is not null
+
+),
+
+daily as (
+
+    select
+        lead_id,
+        rule_id,
+        activity_date,
+        max(rule_type) as rule_type,
+        max(category) as category,
+        max(daily_cap) as daily_cap,
+        count(*) as events,
+        sum(case when is_priority and not is_bot then 1 else 0 end)
+            as priority_events,
+        sum(raw_points) as raw_points,
+        sum(case when is_bot then raw_points else 0 end) as withheld_bot,
+        sum(
+            case
+                when is_repeat_of_first_time_rule then raw_points else 0
+            end
+        ) as withheld_first_time,
+        sum(
+            case
+                when not is_bot and not is_repeat_of_first_time_rule
+                    then raw_points
+                else 0
+            end
+        ) as eligible_points,
+        max(loaded_at) as max_loaded_at
+    from in_scope
+    group by lead_id, rule_id, activity_date
+
+),
+
+capped as (
+
+    select
+        *,
+        -- The cap limits a day's points in either direction: at most daily_cap
+        -- points gained, or daily_cap points lost for a negative rule.
+        case
+            when daily_cap is null then 0
+            when eligible_points > daily_cap then eligible_points - daily_cap
+            when eligible_points < -daily_cap then eligible_points + daily_cap
+            else 0
+        end as withheld_cap
+    from daily
+
+)
+
+select
+    -- ids
+    lead_id,
+    rule_id,
+
+    -- text
+    rule_type,
+    category,
+
+    -- numbers
+    events,
+    priority_events,
+    raw_points,
+    withheld_bot,
+    withheld_first_time,
+    withheld_cap,
+    eligible_points - withheld_cap as awarded_points,
+
+    -- timestamps
+    activity_date,
+    max_loaded_at
+from capped

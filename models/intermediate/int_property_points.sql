@@ -1,0 +1,67 @@
+{#
+    Property rules: one row per lead and property rule, with the lead's value and
+    whether the rule fired. Every lead meets every rule, so is_missing rules can fire.
+#}
+
+with
+
+leads as (
+
+    select lead_id from {{ ref('stg_leads') }}
+
+),
+
+attributes as (
+
+    select * from {{ ref('stg_lead_attributes') }}
+
+),
+
+property_rules as (
+
+    select * from {{ ref('stg_rules__property_rules') }}
+
+),
+
+lead_values as (
+
+    select
+        leads.lead_id,
+        property_rules.rule_id,
+        property_rules.attribute,
+        property_rules.operator,
+        property_rules.rule_value,
+        property_rules.points,
+        property_rules.category,
+        attributes.value
+    from leads
+    cross join property_rules
+    left join attributes
+        on
+            leads.lead_id = attributes.lead_id
+            and property_rules.attribute = attributes.attribute
+
+),
+
+compared as (
+
+    select
+        *,
+        {{ lead_scoring.compare_values('value', 'operator', 'rule_value') }}
+            as is_match
+    from lead_values
+
+)
+
+select
+    lead_id,
+    rule_id,
+    attribute,
+    category,
+    value,
+    is_match,
+    cast(
+        case when is_match then points else 0 end as {{ dbt.type_numeric() }}
+    ) as points,
+    {{ lead_scoring.as_of_date() }} as activity_date
+from compared

@@ -1,0 +1,165 @@
+{#
+    One row per source row that broke the data contract, with the reason. Nothing is
+    dropped silently: what the staging models reject, what an importer could not read,
+    re-delivered events, and events held back because their lead is not known yet.
+#}
+
+with
+
+raw_leads as (
+
+    select * from {{ ref('stg_raw__leads') }}
+
+),
+
+activities as (
+
+    select * from {{ ref('stg_activities') }}
+
+),
+
+kept_activities as (
+
+    select * from {{ ref('int_activities') }}
+
+),
+
+conversions as (
+
+    select * from {{ ref('stg_conversions') }}
+
+),
+
+leads as (
+
+    select lead_id from {{ ref('stg_leads') }}
+
+),
+
+load_rejects as (
+
+    select * from {{ source('raw', 'load_rejects') }}
+
+),
+
+rejected_leads as (
+
+    select
+        'leads' as source_table,
+        lead_id as record_id,
+        rejection_reason as reason,
+        {{ dbt.concat([
+            "coalesce(email, '')", "' '",
+            "coalesce(" ~ dbt.cast('created_at', dbt.type_string()) ~ ", '')"
+        ]) }} as record,
+        cast(null as {{ dbt.type_timestamp() }}) as loaded_at
+    from raw_leads
+    where rejection_reason is not null
+
+),
+
+rejected_activities as (
+
+    select
+        'activities' as source_table,
+        event_id as record_id,
+        rejection_reason as reason,
+        {{ dbt.concat([
+            "coalesce(activity_type, '')", "' at '",
+            "coalesce(occurred_at_text, '')"
+        ]) }} as record,
+        loaded_at
+    from activities
+    where rejection_reason is not null
+
+),
+
+delivery_ranks as (
+
+    select
+        event_id,
+        activity_type,
+        occurred_at_text,
+        loaded_at,
+        row_number() over (
+            partition by event_id order by loaded_at, occurred_at
+        ) as delivery_rank
+    from activities
+    where rejection_reason is null
+
+),
+
+redelivered_activities as (
+
+    -- Every delivery of an event but the first, which int_activities keeps.
+    select
+        'activities' as source_table,
+        event_id as record_id,
+        'duplicate event_id (re-delivery)' as reason,
+        {{ dbt.concat([
+            "coalesce(activity_type, '')", "' at '",
+            "coalesce(occurred_at_text, '')"
+        ]) }} as record,
+        loaded_at
+    from delivery_ranks
+    where delivery_rank > 1
+
+),
+
+unknown_lead_activities as (
+
+    -- Held, not lost: they score as soon as the lead arrives.
+    select
+        'activities' as source_table,
+        kept_activities.event_id as record_id,
+        'lead_id not found in leads (held until the lead arrives)' as reason,
+        {{ dbt.concat([
+            "kept_activities.activity_type", "' for lead '",
+            "kept_activities.lead_id"
+        ]) }} as record,
+        kept_activities.loaded_at
+    from kept_activities
+    left join leads on kept_activities.lead_id = leads.lead_id
+    where kept_activities.lead_id is not null and leads.lead_id is null
+
+),
+
+rejected_conversions as (
+
+    select
+        'conversions' as source_table,
+        lead_id as record_id,
+        rejection_reason as reason,
+        {{ dbt.concat([
+            "coalesce(conversion_type, '')", "' '",
+            "coalesce(" ~ dbt.cast('converted_at', dbt.type_string()) ~ ", '')"
+        ]) }} as record,
+        cast(null as {{ dbt.type_timestamp() }}) as loaded_at
+    from conversions
+    where rejection_reason is not null
+
+),
+
+importer_rejects as (
+
+    select
+        target_table as source_table,
+        {{ dbt.concat(['source_file', "':'", 'line_number']) }} as record_id,
+        reason,
+        raw_line as record,
+        cast(null as {{ dbt.type_timestamp() }}) as loaded_at
+    from load_rejects
+
+)
+
+select * from rejected_leads
+union all
+select * from rejected_activities
+union all
+select * from redelivered_activities
+union all
+select * from unknown_lead_activities
+union all
+select * from rejected_conversions
+union all
+select * from importer_rejects

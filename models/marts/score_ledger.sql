@@ -1,0 +1,243 @@
+{#
+    Every point awarded or withheld, one row per lead, rule and day. For each row
+    points = raw_points - withheld_bot - withheld_first_time - withheld_cap
+             - decayed_points - withheld_limit,
+    and a lead's points add up exactly to its published score.
+#}
+
+with
+
+activity_points as (
+
+    select * from {{ ref('int_activity_points_decayed') }}
+
+),
+
+inactivity_decay as (
+
+    select * from {{ ref('int_inactivity_decay') }}
+
+),
+
+metric_points as (
+
+    select * from {{ ref('int_metric_points') }}
+    where is_match
+
+),
+
+property_points as (
+
+    select * from {{ ref('int_property_points') }}
+    where is_match
+
+),
+
+score_limits as (
+
+    select * from {{ ref('stg_rules__score_limits') }}
+
+),
+
+{%- set zero = 'cast(0 as ' ~ dbt.type_numeric() ~ ')' %}
+
+entries as (
+
+    select
+        lead_id,
+        rule_id,
+        rule_type,
+        category,
+        activity_date,
+        events,
+        raw_points,
+        withheld_bot,
+        withheld_first_time,
+        withheld_cap,
+        decayed_points
+    from activity_points
+
+    union all
+
+    select
+        lead_id,
+        rule_id,
+        'decay' as rule_type,
+        category,
+        activity_date,
+        0 as events,
+        {{ zero }} as raw_points,
+        {{ zero }} as withheld_bot,
+        {{ zero }} as withheld_first_time,
+        {{ zero }} as withheld_cap,
+        decayed_points
+    from inactivity_decay
+
+    union all
+
+    select
+        lead_id,
+        rule_id,
+        'metric' as rule_type,
+        category,
+        activity_date,
+        0 as events,
+        points as raw_points,
+        {{ zero }} as withheld_bot,
+        {{ zero }} as withheld_first_time,
+        {{ zero }} as withheld_cap,
+        {{ zero }} as decayed_points
+    from metric_points
+
+    union all
+
+    select
+        lead_id,
+        rule_id,
+        'property' as rule_type,
+        category,
+        activity_date,
+        0 as events,
+        points as raw_points,
+        {{ zero }} as withheld_bot,
+        {{ zero }} as withheld_first_time,
+        {{ zero }} as withheld_cap,
+        {{ zero }} as decayed_points
+    from property_points
+
+),
+
+with_points as (
+
+    select
+        *,
+        {{ zero }} as withheld_limit,
+        raw_points - withheld_bot - withheld_first_time - withheld_cap
+        - decayed_points as points
+    from entries
+
+),
+
+category_totals as (
+
+    select
+        lead_id,
+        category,
+        sum(points) as points
+    from with_points
+    group by lead_id, category
+
+),
+
+category_limits as (
+
+    -- A category over its maximum gives back the excess in one limit row.
+    select
+        category_totals.lead_id,
+        score_limits.rule_id,
+        category_totals.category,
+        category_totals.points - score_limits.max_points as excess
+    from category_totals
+    inner join score_limits
+        on category_totals.category = score_limits.category
+    where category_totals.points > score_limits.max_points
+
+),
+
+lead_totals as (
+
+    select
+        category_totals.lead_id,
+        sum(category_totals.points)
+        - coalesce(max(limited.excess), 0) as points
+    from category_totals
+    left join (
+        select
+            lead_id,
+            sum(excess) as excess
+        from category_limits
+        group by lead_id
+    ) as limited
+        on category_totals.lead_id = limited.lead_id
+    group by category_totals.lead_id
+
+),
+
+total_limits as (
+
+    -- The total limit applies after the category limits.
+    select
+        lead_totals.lead_id,
+        score_limits.rule_id,
+        'total' as category,
+        lead_totals.points - score_limits.max_points as excess
+    from lead_totals
+    inner join score_limits on score_limits.category = '*'
+    where lead_totals.points > score_limits.max_points
+
+),
+
+limit_entries as (
+
+    select * from category_limits
+    union all
+    select * from total_limits
+
+),
+
+final as (
+
+    select
+        lead_id,
+        rule_id,
+        rule_type,
+        category,
+        activity_date,
+        events,
+        raw_points,
+        withheld_bot,
+        withheld_first_time,
+        withheld_cap,
+        decayed_points,
+        withheld_limit,
+        points
+    from with_points
+
+    union all
+
+    select
+        lead_id,
+        rule_id,
+        'limit' as rule_type,
+        category,
+        {{ lead_scoring.as_of_date() }} as activity_date,
+        0 as events,
+        {{ zero }} as raw_points,
+        {{ zero }} as withheld_bot,
+        {{ zero }} as withheld_first_time,
+        {{ zero }} as withheld_cap,
+        {{ zero }} as decayed_points,
+        cast(excess as {{ dbt.type_numeric() }}) as withheld_limit,
+        cast(-excess as {{ dbt.type_numeric() }}) as points
+    from limit_entries
+
+)
+
+select
+    {{ dbt.concat(['lead_id', "'|'", 'rule_id', "'|'",
+        dbt.cast('activity_date', dbt.type_string())]) }} as ledger_id,
+    lead_id,
+    rule_id,
+    rule_type,
+    category,
+    events,
+    raw_points,
+    withheld_bot,
+    withheld_first_time,
+    withheld_cap,
+    decayed_points,
+    withheld_limit,
+    points,
+    activity_date,
+    {{ lead_scoring.as_of_date() }} as as_of_date
+from final
