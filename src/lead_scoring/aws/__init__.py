@@ -1,0 +1,1 @@
+"""Code shared by the AWS Lambda functions: S3 landing, run lock, warehouse state, alerts."""

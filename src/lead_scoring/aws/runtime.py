@@ -1,0 +1,56 @@
+"""Set up the dbt project inside a Lambda container.
+
+The packaged project under /var/task is read-only, and dbt's saved parse state is valid only
+for the absolute paths it was parsed at: the project folder, the rules folder and the
+warehouse file all enter its checks. The package is therefore parsed at build time at the
+same fixed path under /tmp that a cold start copies the project to, so the first run reuses
+the packaged parse instead of parsing every model again.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from aws_lambda_powertools import Logger
+
+from lead_scoring import paths
+
+logger = Logger(child=True)
+
+# Shared with the packaging script, which parses the project at exactly these paths.
+WORK_DIR = Path("/tmp/lead_scoring")  # noqa: S108
+RUNTIME_PROJECT_DIR = WORK_DIR / "project"
+RUNTIME_DB_PATH = WORK_DIR / "warehouse" / "lead_scoring.duckdb"
+PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
+PROJECT_DIRS = ("models", "macros", "seeds", "tests/sql", "target")
+
+
+def copy_project(source: Path, destination: Path) -> None:
+    """Copy the parts of the dbt project that dbt reads, and any saved parse state."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in PROJECT_FILES:
+        shutil.copy2(source / name, destination / name)
+    for name in PROJECT_DIRS:
+        if (source / name).is_dir():
+            shutil.copytree(source / name, destination / name, dirs_exist_ok=True)
+
+
+def prepare_project(runtime_dir: Path = RUNTIME_PROJECT_DIR) -> Path:
+    """Point LEAD_SCORING_PROJECT_DIR at a writable copy of the project when it is read-only.
+
+    A writable project (a source checkout) is used in place. The copy is made once per
+    container; a warm container keeps it, together with the parse state dbt saves after
+    each run.
+    """
+    packaged = paths.project_dir()
+    if packaged == runtime_dir.resolve() or os.access(packaged, os.W_OK):
+        return packaged
+    if not (runtime_dir / "dbt_project.yml").is_file():
+        copy_project(packaged, runtime_dir)
+        logger.info(
+            "dbt project copied", extra={"source": str(packaged), "destination": str(runtime_dir)}
+        )
+    os.environ["LEAD_SCORING_PROJECT_DIR"] = str(runtime_dir)
+    return runtime_dir
