@@ -6,8 +6,10 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
+import json
 import logging
 import os
+import shutil
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -154,7 +156,7 @@ def invoke_dbt(args: Sequence[str], db_path: Path, rules_dir: Path | None = None
     project = paths.project_dir()
     env = {
         "LEAD_SCORING_DB": str(db_path),
-        "LEAD_SCORING_RULES_DIR": str((rules_dir or paths.default_rules_dir()).resolve()),
+        "LEAD_SCORING_RULES_DIR": _seed_path(project, rules_dir or paths.default_rules_dir()),
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
@@ -172,6 +174,24 @@ def invoke_dbt(args: Sequence[str], db_path: Path, rules_dir: Path | None = None
         return dbtRunner().invoke(full_args)
 
 
+def _seed_path(project: Path, rules_dir: Path) -> str:
+    """Return a seed path for the rules folder, relative to the project.
+
+    dbt writes each seed's compiled SQL to target/run/<project>/<seed path>; an absolute
+    seed path makes that the seed file itself, and dbt would overwrite the rule table.
+    A folder outside the project is therefore copied under target/ first.
+    """
+    rules_dir = rules_dir.resolve()
+    if rules_dir.is_relative_to(project):
+        return str(rules_dir.relative_to(project))
+    staged = project / "target" / "rule_set"
+    shutil.rmtree(staged, ignore_errors=True)
+    staged.mkdir(parents=True)
+    for name in RULE_FILES:
+        shutil.copyfile(rules_dir / name, staged / name)
+    return str(staged.relative_to(project))
+
+
 def build(
     db_path: Path,
     rules_dir: Path | None = None,
@@ -185,48 +205,52 @@ def build(
     A full refresh happens when asked for, when the warehouse has no successful build yet, or
     when the rule tables differ from the ones the last successful build used: rule changes are
     retroactive, so every rule-dependent layer is rebuilt from all activity.
+
+    The build runs on a copy of the warehouse file that replaces the original only when every
+    model and test passed. A failed, invalid or killed build leaves the published warehouse
+    exactly as it was.
     """
     rules_dir = (rules_dir or paths.default_rules_dir()).resolve()
     check_rules_dir(rules_dir)
     fingerprint = rules_fingerprint(rules_dir)
     run_id = str(uuid.uuid4())
-    started = datetime.now(UTC).replace(tzinfo=None)
+    started = _utc_now()
 
     with contextlib.closing(warehouse.connect(db_path)) as con:
         warehouse.create_raw_tables(con)
         ensure_meta(con)
         previous = last_successful_fingerprint(con)
-        rules_changed = previous is not None and previous != fingerprint
-        refresh = full_refresh or previous is None or rules_changed
-        con.execute(
-            f"insert into {META_SCHEMA}.run_log values (?, ?, null, ?, ?, ?, 'running')",
-            [run_id, started, str(rules_dir), fingerprint, refresh],
-        )
-        con.execute(f"drop schema if exists {RULE_FAILURE_SCHEMA} cascade")
+    rules_changed = previous is not None and previous != fingerprint
+    refresh = full_refresh or previous is None or rules_changed
 
-    args = ["build"]
-    if refresh:
-        args.append("--full-refresh")
-    if select:
-        args += ["--select", select]
-    if dbt_vars:
-        import json
+    work_path = db_path.with_name(f"{db_path.stem}.build-{run_id[:8]}{db_path.suffix}")
+    shutil.copyfile(db_path, work_path)
+    try:
+        with contextlib.closing(warehouse.connect(work_path)) as con:
+            con.execute(
+                f"insert into {META_SCHEMA}.run_log values (?, ?, null, ?, ?, ?, 'running')",
+                [run_id, started, str(rules_dir), fingerprint, refresh],
+            )
+            con.execute(f"drop schema if exists {RULE_FAILURE_SCHEMA} cascade")
 
-        args += ["--vars", json.dumps(dbt_vars)]
-    if quiet:
-        args.append("--quiet")
-    log.info("dbt build started: run %s, full refresh %s", run_id, refresh)
-    result = invoke_dbt(args, db_path, rules_dir)
+        log.info("dbt build started: run %s, full refresh %s", run_id, refresh)
+        result, nodes = _run_build(work_path, rules_dir, refresh, dbt_vars, select, quiet)
+        success = bool(result.success)
+        finished = _utc_now()
+        with contextlib.closing(warehouse.connect(work_path)) as con:
+            problems = rule_problems(con)
+            con.execute(
+                f"update {META_SCHEMA}.run_log set finished_at = ?, status = ? where run_id = ?",
+                [finished, "success" if success else "failed", run_id],
+            )
+        if success:
+            os.replace(work_path, db_path)
+        else:
+            _record_failed_run(db_path, run_id, started, finished, rules_dir, fingerprint, refresh)
+    finally:
+        work_path.unlink(missing_ok=True)
+        work_path.with_name(work_path.name + ".wal").unlink(missing_ok=True)
 
-    nodes = _node_results(result)
-    success = bool(result.success)
-    finished = datetime.now(UTC).replace(tzinfo=None)
-    with contextlib.closing(warehouse.connect(db_path)) as con:
-        problems = rule_problems(con)
-        con.execute(
-            f"update {META_SCHEMA}.run_log set finished_at = ?, status = ? where run_id = ?",
-            [finished, "success" if success else "failed", run_id],
-        )
     if result.exception is not None and not nodes:
         raise RuntimeError(f"dbt build failed before running any node: {result.exception}")
     return BuildResult(
@@ -238,6 +262,58 @@ def build(
         nodes=nodes,
         rule_problems=problems,
     )
+
+
+def _run_build(
+    db_path: Path,
+    rules_dir: Path,
+    refresh: bool,
+    dbt_vars: dict[str, object] | None,
+    select: str | None,
+    quiet: bool,
+):
+    # Rule tables are loaded and validated first, on their own: when one is malformed the
+    # build stops there, and no model is built from half-valid rules.
+    common: list[str] = []
+    if dbt_vars:
+        common += ["--vars", json.dumps(dbt_vars)]
+    if quiet:
+        common.append("--quiet")
+    result = invoke_dbt(
+        ["build", "--select", "resource_type:seed", "--full-refresh", *common],
+        db_path,
+        rules_dir,
+    )
+    nodes = _node_results(result)
+    if result.success:
+        model_args = ["build", "--exclude", "resource_type:seed", *common]
+        if refresh:
+            model_args.append("--full-refresh")
+        if select:
+            model_args += ["--select", select]
+        result = invoke_dbt(model_args, db_path, rules_dir)
+        nodes += _node_results(result)
+    return result, nodes
+
+
+def _record_failed_run(
+    db_path: Path,
+    run_id: str,
+    started: datetime,
+    finished: datetime,
+    rules_dir: Path,
+    fingerprint: str,
+    refresh: bool,
+) -> None:
+    with contextlib.closing(warehouse.connect(db_path)) as con:
+        con.execute(
+            f"insert into {META_SCHEMA}.run_log values (?, ?, ?, ?, ?, ?, 'failed')",
+            [run_id, started, finished, str(rules_dir), fingerprint, refresh],
+        )
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def rule_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -262,7 +338,9 @@ def rule_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
             f'select rule_table, rule_id, problem from {RULE_FAILURE_SCHEMA}."{table}" '
             "order by 1, 2"
         ).fetchall()
-        problems += [f"{rule_table}: rule {rule_id}: {problem}" for rule_table, rule_id, problem in rows]
+        problems += [
+            f"{rule_table}: rule {rule_id}: {problem}" for rule_table, rule_id, problem in rows
+        ]
     return sorted(set(problems))
 
 
