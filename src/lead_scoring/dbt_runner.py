@@ -171,7 +171,26 @@ def invoke_dbt(args: Sequence[str], db_path: Path, rules_dir: Path | None = None
         str(project),
     ]
     with _environment(env):
-        return dbtRunner().invoke(full_args)
+        try:
+            return dbtRunner().invoke(full_args)
+        finally:
+            _close_dbt_duckdb()
+
+
+def _close_dbt_duckdb() -> None:
+    """Close the DuckDB database that dbt-duckdb keeps open between invocations.
+
+    While it stays open, later writes from this process sit in the write-ahead log instead
+    of the database file, and the atomic file swap in build() could publish a file without
+    them. dbt-duckdb 1.11 has no public call for this, so the class attribute is used.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        environment = DuckDBConnectionManager._ENV
+        if environment is not None:
+            environment.close()
+            DuckDBConnectionManager._ENV = None
 
 
 def _seed_path(project: Path, rules_dir: Path) -> str:
@@ -243,6 +262,8 @@ def build(
                 f"update {META_SCHEMA}.run_log set finished_at = ?, status = ? where run_id = ?",
                 [finished, "success" if success else "failed", run_id],
             )
+            # Everything must be in the file itself before the file is swapped in.
+            con.execute("checkpoint")
         if success:
             os.replace(work_path, db_path)
         else:
