@@ -77,7 +77,7 @@ daily as (
         max(rule_type) as rule_type,
         max(category) as category,
         max(daily_cap) as daily_cap,
-        count(*) as events,
+        cast(count(*) as {{ dbt.type_bigint() }}) as events,
         sum(case when is_priority and not is_bot then 1 else 0 end)
             as priority_events,
         sum(raw_points) as raw_points,

@@ -55,9 +55,9 @@ select
     lead_id,
     profile_id,
     {{ lead_scoring.grade_letter('grade_step') }} as grade,
-    grade_step,
-    total_adjustment,
-    criteria_matched,
-    criteria_not_matched,
-    criteria_unknown
+    cast(grade_step as {{ dbt.type_int() }}) as grade_step,
+    cast(total_adjustment as {{ dbt.type_int() }}) as total_adjustment,
+    cast(criteria_matched as {{ dbt.type_int() }}) as criteria_matched,
+    cast(criteria_not_matched as {{ dbt.type_int() }}) as criteria_not_matched,
+    cast(criteria_unknown as {{ dbt.type_int() }}) as criteria_unknown
 from stepped

@@ -33,6 +33,7 @@ RULE_FILES = (
     "grading_profile_assignments.csv",
     "grading_criteria.csv",
     "qualification_stages.csv",
+    "account_stages.csv",
 )
 REFERENCE_FILES = ("activity_types.csv", "bot_user_agents.csv")
 META_SCHEMA = "meta"
