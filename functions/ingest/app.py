@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -23,6 +24,8 @@ from lead_scoring.aws.ingest import IngestSettings, QueueIngest, RawWriter, hand
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+# The shared package logs through the standard library; give it this function's JSON format.
+copy_config_to_registered_loggers(source_logger=logger, include={"lead_scoring"})
 
 settings = IngestSettings.from_env()
 writer = RawWriter(boto3.client("s3"), settings.bucket)

@@ -6,6 +6,7 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -13,6 +14,7 @@ from aws_lambda_powertools.utilities.batch import (
     process_partial_response,
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.parser import ValidationError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lead_scoring.aws.alerts import parse_alert_message
@@ -21,6 +23,8 @@ from lead_scoring.aws.notify import Notifier, NotifySettings, log_keys
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+# The shared package logs through the standard library; give it this function's JSON format.
+copy_config_to_registered_loggers(source_logger=logger, include={"lead_scoring"})
 
 notifier = Notifier(
     NotifySettings.from_env(),
@@ -33,7 +37,13 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
-    alert = parse_alert_message(record.body)
+    try:
+        alert = parse_alert_message(record.body)
+    except (ValueError, ValidationError):
+        # Redelivery cannot repair the message: after the queue's retries it lands in the
+        # dead-letter queue, whose alarm makes someone look at it.
+        logger.exception("alert message invalid", extra={"message_id": record.message_id})
+        raise
     keys = log_keys(alert)
     logger.append_keys(**keys)
     try:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -15,6 +17,8 @@ from lead_scoring.aws.scoring import ScoringRun, ScoringSettings, describe_trigg
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+# The shared package logs through the standard library; give it this function's JSON format.
+copy_config_to_registered_loggers(source_logger=logger, include={"lead_scoring"})
 
 prepare_project()
 runner = ScoringRun(
@@ -29,9 +33,11 @@ runner = ScoringRun(
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    run_id = str(uuid.uuid4())
+    logger.append_keys(run_id=run_id)
     trigger = describe_trigger(event)
     logger.info("scoring run requested", extra=trigger)
-    report = runner.run(trigger["trigger"])
+    report = runner.run(trigger["trigger"], run_id=run_id)
     if report.status == "success":
         metrics.add_metric(
             name="EventsProcessed", unit=MetricUnit.Count, value=report.events_processed

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import duckdb
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import parse
 from pydantic import BaseModel, Field, field_validator
 
-logger = Logger(child=True)
+logger = logging.getLogger(__name__)
 
 META_SCHEMA = "meta"
 HANDED_OFF = f"{META_SCHEMA}.alerts_handed_off"

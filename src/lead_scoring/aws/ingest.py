@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import os
 import uuid
 from collections import defaultdict
@@ -17,12 +18,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import ValidationError, parse
 
 from lead_scoring.aws.activity import ActivityEvent, format_timestamp
 
-logger = Logger(child=True)
+logger = logging.getLogger(__name__)
 
 RAW_PREFIX = "raw/activities"
 REJECTED_PREFIX = "rejected/activities"
@@ -342,23 +342,20 @@ class QueueIngest:
         self.duplicates = 0
 
     def process(self, message_id: str, body: str) -> IngestResult | None:
-        logger.append_keys(message_id=message_id)
         try:
-            try:
-                items = decode_batch(body, self.settings.max_body_bytes, self.settings.max_events)
-            except PayloadError as exc:
-                key = reject_whole_payload(self.writer, body, exc, "sqs", message_id)
-                self.rejected += 1
-                logger.warning(
-                    "queue message rejected", extra={"reason": str(exc), "rejected_key": key}
-                )
-                return None
-            result = ingest_items(
-                self.writer, items, "sqs", message_id, seen_event_ids=self.seen_event_ids
+            items = decode_batch(body, self.settings.max_body_bytes, self.settings.max_events)
+        except PayloadError as exc:
+            key = reject_whole_payload(self.writer, body, exc, "sqs", message_id)
+            self.rejected += 1
+            logger.warning(
+                "queue message rejected",
+                extra={"reason": str(exc), "rejected_key": key, "source_id": message_id},
             )
-            self.accepted += result.accepted
-            self.rejected += result.rejected
-            self.duplicates += result.duplicates
-            return result
-        finally:
-            logger.remove_keys(["message_id"])
+            return None
+        result = ingest_items(
+            self.writer, items, "sqs", message_id, seen_event_ids=self.seen_event_ids
+        )
+        self.accepted += result.accepted
+        self.rejected += result.rejected
+        self.duplicates += result.duplicates
+        return result

@@ -14,6 +14,7 @@ record is marked complete: the record expires with the Lambda timeout and the ca
 from __future__ import annotations
 
 import json
+import logging
 import os
 import urllib.request
 from collections.abc import Callable
@@ -21,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -32,7 +32,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lead_scoring.aws.alerts import HotLeadAlert, email_hash, mask_email
 
-logger = Logger(child=True)
+logger = logging.getLogger(__name__)
 
 EVENT_SOURCE = "lead-scoring"
 EVENT_DETAIL_TYPE = "Lead Became Hot"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import duckdb
-from aws_lambda_powertools import Logger
 
-logger = Logger(child=True)
+logger = logging.getLogger(__name__)
 
 DEFAULT_MARTS_SCHEMA = "marts"
 DEFAULT_MARTS_PREFIX = "marts"

@@ -8,17 +8,17 @@ loaded is saved and restored together with the data itself.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
-from aws_lambda_powertools import Logger
 
 from lead_scoring import warehouse
 
-logger = Logger(child=True)
+logger = logging.getLogger(__name__)
 
 META_SCHEMA = "meta"
 LOADED_OBJECTS = f"{META_SCHEMA}.loaded_objects"

@@ -9,15 +9,14 @@ the packaged parse instead of parsing every model again.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from pathlib import Path
 
-from aws_lambda_powertools import Logger
-
 from lead_scoring import paths
 
-logger = Logger(child=True)
+logger = logging.getLogger(__name__)
 
 # Shared with the packaging script, which parses the project at exactly these paths.
 WORK_DIR = Path("/tmp/lead_scoring")  # noqa: S108

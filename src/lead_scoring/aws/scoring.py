@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import time
 import uuid
@@ -20,7 +21,6 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 import duckdb
-from aws_lambda_powertools import Logger
 
 from lead_scoring import dbt_runner, warehouse
 from lead_scoring.aws import alerts, publish, raw_loader, runtime
@@ -28,7 +28,7 @@ from lead_scoring.aws.duckdb_s3 import enable_s3
 from lead_scoring.aws.lock import DEFAULT_LOCK_SECONDS, RunLock
 from lead_scoring.aws.state import DEFAULT_STATE_KEY, WarehouseState
 
-logger = Logger(child=True)
+logger = logging.getLogger(__name__)
 
 # The warehouse path is part of dbt's partial-parse state, so it is fixed rather than per run:
 # the manifest parsed at packaging time stays valid only for the same path.
@@ -116,19 +116,21 @@ class ScoringRun:
     dynamodb: Any
     build: BuildFunction = dbt_runner.build
 
-    def run(self, trigger: str) -> RunReport:
-        run_id = str(uuid.uuid4())
+    def run(self, trigger: str, run_id: str | None = None) -> RunReport:
+        """Run once, or return a report with status "skipped: locked" while another run holds
+        the lock. The caller may pass ``run_id`` to put it in its own log lines first."""
+        run_id = run_id or str(uuid.uuid4())
         started = time.monotonic()
-        logger.append_keys(run_id=run_id)
         lock = RunLock(self.dynamodb, self.settings.lock_table, seconds=self.settings.lock_seconds)
         if not lock.acquire(run_id):
-            logger.info("scoring run skipped: lock held", extra={"trigger": trigger})
+            logger.info(
+                "scoring run skipped: lock held", extra={"trigger": trigger, "run_id": run_id}
+            )
             return RunReport(run_id, "skipped: locked", trigger)
         try:
             report = self._run_locked(run_id, trigger)
         finally:
             lock.release(run_id)
-            logger.remove_keys(["run_id"])
         report.seconds = time.monotonic() - started
         return report
 
@@ -152,7 +154,11 @@ class ScoringRun:
             failed = [node.unique_id for node in result.failures]
             logger.error(
                 "dbt build failed; warehouse not saved",
-                extra={"failed_nodes": failed, "rule_problems": result.rule_problems},
+                extra={
+                    "run_id": run_id,
+                    "failed_nodes": failed,
+                    "rule_problems": result.rule_problems,
+                },
             )
             raise ScoringFailedError(
                 f"dbt build {result.run_id} failed on {len(failed)} nodes: {', '.join(failed[:10])}"

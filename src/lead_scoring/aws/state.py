@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
-logger = Logger(child=True)
+logger = logging.getLogger(__name__)
 
 DEFAULT_STATE_KEY = "state/lead_scoring.duckdb"
 
