@@ -23,11 +23,11 @@
 {% macro compare_values(value, operator, rule_value) -%}
     {%- set lowered_value = 'lower(' ~ value ~ ')' -%}
     {%- set lowered_rule = 'lower(' ~ rule_value ~ ')' -%}
-    {%- set number = dbt.safe_cast(value, dbt.type_float()) -%}
-    {%- set rule_number = dbt.safe_cast(rule_value, dbt.type_float()) -%}
-    {%- set low = dbt.safe_cast(
+    {%- set number = lead_scoring.safe_cast(value, dbt.type_float()) -%}
+    {%- set rule_number = lead_scoring.safe_cast(rule_value, dbt.type_float()) -%}
+    {%- set low = lead_scoring.safe_cast(
         dbt.split_part(rule_value, "'|'", 1), dbt.type_float()) -%}
-    {%- set high = dbt.safe_cast(
+    {%- set high = lead_scoring.safe_cast(
         dbt.split_part(rule_value, "'|'", 2), dbt.type_float()) -%}
     case
         when {{ operator }} = 'is_missing' then {{ value }} is null

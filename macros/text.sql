@@ -9,7 +9,7 @@
 {%- endmacro %}
 
 {% macro default__parse_timestamp(column) -%}
-    {{ dbt.safe_cast(lead_scoring.clean_text(column), dbt.type_timestamp()) }}
+    {{ lead_scoring.safe_cast(lead_scoring.clean_text(column), dbt.type_timestamp()) }}
 {%- endmacro %}
 
 {% macro duckdb__parse_timestamp(column) -%}
@@ -23,5 +23,26 @@
 
 {# Parse a text column as a number; anything that is not a number becomes null. #}
 {% macro parse_number(column) -%}
-    {{ dbt.safe_cast(lead_scoring.clean_text(column), dbt.type_float()) }}
+    {{ lead_scoring.safe_cast(lead_scoring.clean_text(column), dbt.type_float()) }}
+{%- endmacro %}
+
+{#
+    Cast that yields null instead of failing on an unconvertible value. dbt.safe_cast
+    falls back to a plain cast on engines where dbt has no safe form (dbt-duckdb 1.11
+    among them), and a plain cast aborts the whole query on one bad value.
+#}
+{% macro safe_cast(field, type) -%}
+    {{ return(adapter.dispatch('safe_cast', 'lead_scoring')(field, type)) }}
+{%- endmacro %}
+
+{% macro default__safe_cast(field, type) -%}
+    {{ dbt.safe_cast(field, type) }}
+{%- endmacro %}
+
+{% macro duckdb__safe_cast(field, type) -%}
+    try_cast({{ field }} as {{ type }})
+{%- endmacro %}
+
+{% macro spark__safe_cast(field, type) -%}
+    try_cast({{ field }} as {{ type }})
 {%- endmacro %}
