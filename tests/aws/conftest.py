@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from lead_scoring.aws.local import LocalContext
+from lead_scoring.aws.local import LocalContext, free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EVENTS_DIR = Path(__file__).parent / "events"
@@ -117,3 +119,40 @@ def receive_all(queue_url: str) -> list[dict[str, Any]]:
         for message in batch:
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
     return messages
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """Run moto's server on 127.0.0.1 for code that talks HTTP itself (DuckDB's httpfs)."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def served_aws(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Reset the server and create the scoring resources on it; clients use it via the env."""
+    reset_url = f"{moto_server}/moto-api/reset"
+    request = urllib.request.Request(reset_url, method="POST")  # noqa: S310 (127.0.0.1 only)
+    with urllib.request.urlopen(request, timeout=10):  # noqa: S310
+        pass
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
+    boto3.client("dynamodb", region_name=REGION).create_table(
+        TableName=LOCK_TABLE,
+        AttributeDefinitions=[{"AttributeName": "lock_id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "lock_id", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    alert_queue = boto3.client("sqs", region_name=REGION).create_queue(
+        QueueName="lead-scoring-test-alerts"
+    )["QueueUrl"]
+    monkeypatch.setenv("ALERT_QUEUE_URL", alert_queue)
+    return {"endpoint_url": moto_server, "alert_queue_url": alert_queue}
