@@ -302,7 +302,16 @@ def _run_build(
     if quiet:
         common.append("--quiet")
     result = invoke_dbt(
-        ["build", "--select", "resource_type:seed", "--full-refresh", *common],
+        [
+            "build",
+            "--select",
+            "resource_type:seed",
+            # Only tests on rule tables alone; tests that also read models run later.
+            "--indirect-selection",
+            "cautious",
+            "--full-refresh",
+            *common,
+        ],
         db_path,
         rules_dir,
     )
