@@ -43,8 +43,9 @@ def run_cli(tmp_path: Path) -> CliRunner:
     """Run the command line in a child process, as a user would, from a scratch folder."""
 
     def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        environment = {**os.environ, "DO_NOT_TRACK": "1", **(env or {})}
+        environment = {**os.environ, "DO_NOT_TRACK": "1"}
         environment.pop("LEAD_SCORING_DB", None)
+        environment.update(env or {})
         return subprocess.run(
             [sys.executable, "-m", "lead_scoring.cli", *args],
             capture_output=True,

@@ -214,7 +214,7 @@ def test_mapping_unknown_lead_field_rejected():
 
 
 def test_mapping_requires_lead_id():
-    with pytest.raises(MappingError, match="lead_id must name"):
+    with pytest.raises(MappingError, match="lead_id is missing"):
         parse_mapping({"leads": {"country": "Country"}})
 
 

@@ -1,8 +1,8 @@
 """Bulk writes into DuckDB through temporary CSV files.
 
-DuckDB's executemany inserts one row per statement, which takes minutes for a few hundred
-thousand rows; writing the rows to a CSV file and inserting from read_csv is a single
-vectorised statement.
+DuckDB's executemany runs one statement per row, which is far too slow for the hundreds of
+thousands of rows a load or a sample data set writes. Inserting from read_csv over a CSV
+file is a single vectorised statement.
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ def insert_csv(
 
 def read_csv_sql(path: Path, columns: Sequence[str]) -> str:
     """Return a read_csv table expression that reads the named columns as text."""
-    # auto_detect is off so that a column of digits stays text and a header is never guessed;
-    # the column list then has to be given explicitly.
+    # With auto_detect off, a column of digits stays text and the header is never guessed, so
+    # the column list has to be given explicitly.
     quoted = str(path).replace("'", "''")
     types = ", ".join(f"'{name}': 'VARCHAR'" for name in columns)
     return f"read_csv('{quoted}', header = true, auto_detect = false, columns = {{{types}}})"

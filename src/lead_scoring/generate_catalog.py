@@ -1,7 +1,7 @@
 """Value lists the sample data generator draws from.
 
 Dictionaries of (weight, fit) map a value to how often it is drawn and how well it matches
-the ideal customer (0 to 1); the fit feeds the hidden propensity to convert.
+the ideal customer (0 to 1). The fit feeds the hidden propensity to convert.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """SQL that expands the per-lead plan of the sample data generator into activity rows.
 
-A lead's stream is a sequence of slots; every SLOTS_PER_GROUP consecutive slots form one
-group, which is a website visit, an email, or a webinar, so that events inside a group come
-in a believable order (delivered before opened before clicked). Every random choice is
+A lead's stream is a sequence of slots. Every SLOTS_PER_GROUP consecutive slots form one
+group: a website visit, an email, or a webinar. Events inside a group therefore come in a
+believable order (delivered before opened before clicked). Every random choice is
 gen_uniform(lead, slot or group, purpose): a hash of the seed, so reruns give identical rows.
 
 The statement takes two parameters, the first and last lead index of the chunk. Python

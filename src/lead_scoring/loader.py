@@ -1,8 +1,8 @@
 """Load CSV exports into the raw source tables through a mapping file.
 
 Rows that cannot become a lead (wrong number of fields, no lead id, a lead id seen before)
-are written to raw.load_rejects with the file, the physical line number and the reason, and
-counted in the result: a load never drops a row silently.
+go to raw.load_rejects with the file, the physical line number and the reason. They are also
+counted in the result, so no row is dropped silently.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ class LoadResult:
     attributes: int = 0
     conversions: int = 0
     rejects: list[Reject] = field(default_factory=list)
-    # Cells of number columns that held no number and were stored as missing.
+    # Cells of number columns that were not numbers and were stored as missing.
     invalid_numbers: int = 0
 
 
@@ -135,7 +135,15 @@ class _FileLoader:
         self.seen = seen
         self.result = result
 
+    def check_header(self) -> None:
+        """Read the header only, so that a mapping naming a missing column fails fast."""
+        self._read(load_rows=False)
+
     def load(self) -> None:
+        self._read(load_rows=True)
+        self.result.files += 1
+
+    def _read(self, load_rows: bool) -> None:
         try:
             with self.path.open(newline="", encoding="utf-8-sig") as handle:
                 records = read_records(handle)
@@ -143,6 +151,9 @@ class _FileLoader:
                 if header is None:
                     raise LoadError(f"{self.path} is empty; expected a header row")
                 self._positions = self._header_positions(header.fields)
+                if not load_rows:
+                    return
+                log.info("reading %s", self.path)
                 for record in records:
                     self._load_record(record)
         except UnicodeDecodeError as error:
@@ -152,7 +163,6 @@ class _FileLoader:
             ) from error
         except csv.Error as error:
             raise LoadError(f"{self.path}: invalid CSV: {error}") from error
-        self.result.files += 1
 
     def _header_positions(self, header: list[str]) -> dict[str, int]:
         names = [name.strip() for name in header]
@@ -262,7 +272,7 @@ class _FileLoader:
         if not math.isfinite(number):
             self.result.invalid_numbers += 1
             log.warning(
-                "%s line %d: column %r holds %r, not a number; stored as missing",
+                "%s line %d: column %r contains %r, which is not a number; stored as missing",
                 self.path.name,
                 record.line_number,
                 column,
@@ -287,10 +297,12 @@ def load_csv_files(
     seen: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="lead_scoring_load_") as folder:
         sinks = _Sinks(Path(folder))
+        loaders = [_FileLoader(mapping, path, sinks, seen, result) for path in csv_paths]
         try:
-            for path in csv_paths:
-                log.info("reading %s", path)
-                _FileLoader(mapping, path, sinks, seen, result).load()
+            for loader in loaders:
+                loader.check_header()
+            for loader in loaders:
+                loader.load()
         finally:
             sinks.close()
         _write_warehouse(db_path, sinks, append)

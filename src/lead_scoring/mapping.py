@@ -1,4 +1,4 @@
-"""The YAML mapping that tells the CSV loader which column becomes which source field.
+"""The YAML mapping that sets which CSV column becomes which source field.
 
 Example::
 
@@ -113,7 +113,7 @@ def parse_mapping(document: Any, source: str = "<mapping>") -> Mapping:
         )
     lead_id = document.get("lead_id")
     if not isinstance(lead_id, str) or not lead_id.strip():
-        raise MappingError("lead_id must name the CSV column that holds the lead id")
+        raise MappingError("lead_id is missing; set it to the CSV column that contains the lead id")
     return Mapping(
         source=source,
         lead_id=lead_id,
@@ -181,7 +181,7 @@ def _conversion(value: Any) -> ConversionMapping | None:
 
 
 def _text(value: Any, key: str) -> str:
-    # YAML reads 1, yes and 2024-01-01 as numbers, booleans and dates; the CSV holds text.
+    # YAML reads 1, yes and 2024-01-01 as numbers, booleans and dates, but CSV cells are text.
     if isinstance(value, bool):
         raise MappingError(f"{key}: quote the value {value!r} so that YAML keeps it as text")
     if isinstance(value, str | int | float):
