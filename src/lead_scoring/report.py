@@ -187,14 +187,17 @@ def format_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None =
         max(len(column), *(len(line[index]) for line in cells))
         for index, column in enumerate(columns)
     ]
-    numeric = [
-        all(isinstance(row.get(column), int | float) or row.get(column) is None for row in rows)
-        for column in columns
-    ]
+    numeric = [all(_is_number(row.get(column)) for row in rows) for column in columns]
     lines = [_line(columns, widths, [False] * len(columns))]
     lines.append(_line(["-" * width for width in widths], widths, [False] * len(columns)))
     lines += [_line(line, widths, numeric) for line in cells]
     return "\n".join(lines)
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.endswith("%") or value == "-"
+    return value is None or isinstance(value, int | float)
 
 
 def _line(values: Sequence[str], widths: Sequence[int], right: Sequence[bool]) -> str:
