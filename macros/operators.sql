@@ -23,12 +23,12 @@
 {% macro compare_values(value, operator, rule_value) -%}
     {%- set lowered_value = 'lower(' ~ value ~ ')' -%}
     {%- set lowered_rule = 'lower(' ~ rule_value ~ ')' -%}
-    {%- set number = lead_scoring.safe_cast(value, dbt.type_float()) -%}
-    {%- set rule_number = lead_scoring.safe_cast(rule_value, dbt.type_float()) -%}
+    {%- set number = lead_scoring.safe_cast(value, lead_scoring.type_double()) -%}
+    {%- set rule_number = lead_scoring.safe_cast(rule_value, lead_scoring.type_double()) -%}
     {%- set low = lead_scoring.safe_cast(
-        dbt.split_part(rule_value, "'|'", 1), dbt.type_float()) -%}
+        dbt.split_part(rule_value, "'|'", 1), lead_scoring.type_double()) -%}
     {%- set high = lead_scoring.safe_cast(
-        dbt.split_part(rule_value, "'|'", 2), dbt.type_float()) -%}
+        dbt.split_part(rule_value, "'|'", 2), lead_scoring.type_double()) -%}
     case
         when {{ operator }} = 'is_missing' then {{ value }} is null
         when {{ operator }} = 'is_present' then {{ value }} is not null

@@ -43,9 +43,9 @@
     everything but is_missing and is_present.
 #}
 {% macro operator_value_problems(rule_table) -%}
-    {%- set number = lead_scoring.safe_cast('value', dbt.type_float()) -%}
-    {%- set low = lead_scoring.safe_cast(dbt.split_part('value', "'|'", 1), dbt.type_float()) -%}
-    {%- set high = lead_scoring.safe_cast(dbt.split_part('value', "'|'", 2), dbt.type_float()) -%}
+    {%- set number = lead_scoring.safe_cast('value', lead_scoring.type_double()) -%}
+    {%- set low = lead_scoring.safe_cast(dbt.split_part('value', "'|'", 1), lead_scoring.type_double()) -%}
+    {%- set high = lead_scoring.safe_cast(dbt.split_part('value', "'|'", 2), lead_scoring.type_double()) -%}
     {{ lead_scoring.rule_problem(
         rule_table,
         "lower(trim(operator)) in ('gt', 'gte', 'lt', 'lte') and " ~ number ~ " is null",

@@ -23,7 +23,7 @@
 
 {# Parse a text column as a number; anything that is not a number becomes null. #}
 {% macro parse_number(column) -%}
-    {{ lead_scoring.safe_cast(lead_scoring.clean_text(column), dbt.type_float()) }}
+    {{ lead_scoring.safe_cast(lead_scoring.clean_text(column), lead_scoring.type_double()) }}
 {%- endmacro %}
 
 {#
@@ -45,4 +45,20 @@
 
 {% macro spark__safe_cast(field, type) -%}
     try_cast({{ field }} as {{ type }})
+{%- endmacro %}
+
+{#
+    Double-precision floating point. dbt.type_float() renders 'float', which DuckDB
+    reads as a 4-byte real: too coarse for AUC or conversion rates.
+#}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'lead_scoring')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}
+    {{ return(dbt.type_float()) }}
+{%- endmacro %}
+
+{% macro duckdb__type_double() -%}
+    {{ return('double') }}
 {%- endmacro %}

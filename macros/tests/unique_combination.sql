@@ -1,4 +1,4 @@
-{# Fail for each combination of `columns` that appears on more than one row; nulls count as equal values. #}
+{# Return each combination of `columns` found on more than one row, nulls counting as equal. #}
 {% test unique_combination(model, columns) %}
 
 select

@@ -55,7 +55,7 @@ measured as (
             when 'time_on_site_seconds' then windowed.time_on_site_seconds
             when 'page_views' then windowed.page_views
             when 'priority_page_views' then windowed.priority_page_views
-        end as {{ dbt.type_float() }}) as metric_value
+        end as {{ lead_scoring.type_double() }}) as metric_value
     from windowed
     inner join metric_rules on windowed.rule_id = metric_rules.rule_id
 

@@ -20,12 +20,12 @@ qualification as (
     {{ measure }}_values as (
 
         select
-            cast({{ column }} as {{ dbt.type_float() }}) as value,
+            cast({{ column }} as {{ lead_scoring.type_double() }}) as value,
             sum(case when is_converted then 1 else 0 end) as positives,
             sum(case when is_converted then 0 else 1 end) as negatives
         from qualification
         where {{ column }} is not null
-        group by cast({{ column }} as {{ dbt.type_float() }})
+        group by cast({{ column }} as {{ lead_scoring.type_double() }})
 
     ),
 
@@ -51,7 +51,7 @@ qualification as (
                 when sum(positives) > 0 and sum(negatives) > 0
                     then sum(positives * (negatives_below + 0.5 * negatives))
                     / (
-                        cast(sum(positives) as {{ dbt.type_float() }})
+                        cast(sum(positives) as {{ lead_scoring.type_double() }})
                         * sum(negatives)
                     )
             end as auc

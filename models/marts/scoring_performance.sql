@@ -81,12 +81,12 @@ select
     buckets.bucket_order,
     buckets.leads,
     buckets.conversions,
-    cast(buckets.conversions as {{ dbt.type_float() }}) / buckets.leads
+    cast(buckets.conversions as {{ lead_scoring.type_double() }}) / buckets.leads
         as conversion_rate,
     case
         when base_rate.conversions > 0
-            then (cast(buckets.conversions as {{ dbt.type_float() }}) / buckets.leads)
-            / (cast(base_rate.conversions as {{ dbt.type_float() }}) / base_rate.leads)
+            then (cast(buckets.conversions as {{ lead_scoring.type_double() }}) / buckets.leads)
+            / (cast(base_rate.conversions as {{ lead_scoring.type_double() }}) / base_rate.leads)
     end as lift,
     buckets.min_score,
     buckets.max_score

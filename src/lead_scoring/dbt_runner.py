@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import fcntl
 import hashlib
 import json
 import logging
@@ -44,6 +45,39 @@ RULE_FAILURE_SCHEMA = "rule_test_failures"
 
 class RuleSetError(ValueError):
     """A rules folder is missing a table or a rule table failed validation."""
+
+
+class BuildLockedError(RuntimeError):
+    """Another build of the same warehouse file is running."""
+
+
+@contextlib.contextmanager
+def build_lock(db_path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the warehouse file for the length of a build.
+
+    The lock is an flock on a file beside the warehouse, so the kernel releases it when the
+    holder dies, however it dies, and a killed build never blocks the next one.
+    """
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    with lock_path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise BuildLockedError(
+                f"another build of {db_path} is running; wait for it to finish"
+            ) from error
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove_stale_work_files(db_path: Path) -> None:
+    # Only called under the build lock: a work file left behind belongs to a dead build.
+    for stale in db_path.parent.glob(f"{db_path.stem}.build-*{db_path.suffix}*"):
+        log.warning("removing %s left behind by an interrupted build", stale.name)
+        stale.unlink(missing_ok=True)
 
 
 @dataclass
@@ -228,8 +262,21 @@ def build(
 
     The build runs on a copy of the warehouse file that replaces the original only when every
     model and test passed. A failed, invalid or killed build leaves the published warehouse
-    exactly as it was.
+    exactly as it was. Raises BuildLockedError when another build of the file is running.
     """
+    with build_lock(db_path):
+        _remove_stale_work_files(db_path)
+        return _build_locked(db_path, rules_dir, full_refresh, dbt_vars, select, quiet)
+
+
+def _build_locked(
+    db_path: Path,
+    rules_dir: Path | None = None,
+    full_refresh: bool = False,
+    dbt_vars: dict[str, object] | None = None,
+    select: str | None = None,
+    quiet: bool = False,
+) -> BuildResult:
     rules_dir = (rules_dir or paths.default_rules_dir()).resolve()
     check_rules_dir(rules_dir)
     fingerprint = rules_fingerprint(rules_dir)

@@ -12,13 +12,13 @@
     The outbox of hot-lead notifications: one row per crossing into the hot stage. A
     lead that stays hot raises nothing more; one that cools down and comes back raises
     a new alert only when its previous alert is older than the quiet period, so a lead
-    hovering at the threshold does not page sales every day. Backfills (a past
-    as_of_date) raise nothing. A full refresh keeps the outbox, so rescoring never
-    re-sends an alert.
+    hovering at the threshold does not page sales every day. A backfill (the backfill
+    variable set while rebuilding past dates) raises nothing. A full refresh keeps the
+    outbox, so rescoring never re-sends an alert.
 #}
 
 {%- set hot_stage = var('hot_stage') -%}
-{%- set is_backfill = var('as_of_date', '') != '' -%}
+{%- set is_backfill = var('backfill') -%}
 
 with
 
@@ -152,7 +152,7 @@ select
     ]) }} as alert_id,
     new_crossings.lead_id,
     new_crossings.owner_email,
-    cast(new_crossings.score as {{ dbt.type_float() }}) as score,
+    cast(new_crossings.score as {{ lead_scoring.type_double() }}) as score,
     new_crossings.grade,
     new_crossings.stage,
     new_crossings.top_reasons,
