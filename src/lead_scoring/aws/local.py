@@ -19,6 +19,7 @@ import socket
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -188,6 +189,13 @@ class LocalAws:
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         try:
+            # Moto keeps its state per process; an earlier LocalAws in this process left its
+            # resources behind.
+            reset = urllib.request.Request(  # noqa: S310 (127.0.0.1 only)
+                f"{self.endpoint_url}/moto-api/reset", method="POST"
+            )
+            with urllib.request.urlopen(reset, timeout=30):  # noqa: S310
+                pass
             environment = {**FAKE_ENVIRONMENT, "AWS_ENDPOINT_URL": self.endpoint_url}
             self._exit_stack.enter_context(patched_environ(environment))
             self._create_resources()
@@ -556,6 +564,7 @@ def generated_sample(leads: int, events: int, seed: int) -> dict[str, list[dict[
 
 @dataclass
 class LocalRunSummary:
+    endpoint_url: str
     events_posted: int
     events_accepted: int
     events_rejected: int
@@ -630,6 +639,7 @@ def run_local(
             time.sleep(0.2)
         print(f"{len(notifications)} hot-lead notifications received; server stopped", file=out)
     return LocalRunSummary(
+        endpoint_url=local.endpoint_url,
         events_posted=len(activities),
         events_accepted=accepted,
         events_rejected=rejected,
