@@ -40,3 +40,7 @@ docs: install
 
 clean:
 	rm -rf target logs build warehouse dbt_packages .pytest_cache .ruff_cache
+
+# Lambda deployment zip (build/lead-scoring-lambda.zip); fails above Lambda's 250 MB limit.
+package: install
+	$(BIN)/python scripts/package.py

@@ -1,10 +1,10 @@
 """Set up the dbt project inside a Lambda container.
 
-The packaged project under /var/task is read-only, and dbt's saved parse state is valid only
-for the absolute paths it was parsed at: the project folder, the rules folder and the
-warehouse file all enter its checks. The package is therefore parsed at build time at the
-same fixed path under /tmp that a cold start copies the project to, so the first run reuses
-the packaged parse instead of parsing every model again.
+The packaged project under /var/task is read-only, and dbt reuses a saved parse only when
+the project files, the environment variables dbt_project.yml reads and the warehouse path of
+the profile are unchanged. The package is parsed at build time at the fixed path under /tmp
+that a cold start copies the project to, with the warehouse path a scoring run uses, so the
+first run can skip parsing every model.
 """
 
 from __future__ import annotations
