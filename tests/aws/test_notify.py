@@ -11,12 +11,24 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
+import jsonschema
 import pytest
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
-from conftest import EVENT_BUS, REGION, fresh_handler, load_event, receive_all, subscribe_queue
+from conftest import (
+    EVENT_BUS,
+    REGION,
+    REPO_ROOT,
+    fresh_handler,
+    load_event,
+    receive_all,
+    subscribe_queue,
+)
 
 WEBHOOK_SECRET = "lead-scoring/test/webhook"  # noqa: S105 (a secret's name)
+EVENT_SCHEMA = json.loads(
+    (REPO_ROOT / "functions" / "notify" / "schema" / "lead_became_hot.json").read_text()
+)
 PAYLOAD_FIELDS = {
     "lead_id",
     "owner",
@@ -195,6 +207,8 @@ def test_alert_reaches_every_channel(
     assert {event["source"] for event in events} == {"lead-scoring"}
     assert {event["detail-type"] for event in events} == {"Lead Became Hot"}
     assert all(set(event["detail"]) == PAYLOAD_FIELDS for event in events)
+    for event in events:
+        jsonschema.validate(event["detail"], EVENT_SCHEMA)
 
     assert len(webhook.bodies) == 2
     chat = next(body for body in webhook.bodies if body["lead"]["lead_id"] == "L-1")
@@ -344,3 +358,10 @@ def test_no_webhook_secret_skips_webhook(
     # Then SNS is sent and the missing webhook is not a failure
     assert response == {"batchItemFailures": []}
     assert len(sns_payloads(inbox)) == 1
+
+
+def test_schema_lists_payload_fields() -> None:
+    assert set(EVENT_SCHEMA["properties"]) == PAYLOAD_FIELDS
+    assert set(EVENT_SCHEMA["required"]) == PAYLOAD_FIELDS
+    for example in EVENT_SCHEMA["examples"]:
+        jsonschema.validate(example, EVENT_SCHEMA)
