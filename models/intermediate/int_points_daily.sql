@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        unique_key=['lead_id', 'activity_date'],
+        unique_key=['lead_id', 'rule_id', 'activity_date'],
         incremental_strategy=lead_scoring.incremental_strategy(),
         on_schema_change='fail'
     )

@@ -42,6 +42,71 @@ load_rejects as (
 
 ),
 
+raw_accounts as (
+
+    select * from {{ source('raw', 'accounts') }}
+
+),
+
+raw_attributes as (
+
+    select * from {{ source('raw', 'lead_attributes') }}
+
+),
+
+ranked_accounts as (
+
+    select
+        {{ lead_scoring.clean_text('account_id') }} as account_id,
+        {{ lead_scoring.clean_text('name') }} as account_name,
+        row_number() over (
+            partition by {{ lead_scoring.clean_text('account_id') }}
+            order by
+                {{ lead_scoring.clean_text('name') }},
+                lower({{ lead_scoring.clean_text('domain') }})
+        ) as account_rank
+    from raw_accounts
+
+),
+
+rejected_accounts as (
+
+    select
+        'accounts' as source_table,
+        account_id as record_id,
+        case
+            when account_id is null then 'missing account_id'
+            else 'duplicate account_id (first row by name kept)'
+        end as reason,
+        coalesce(account_name, '') as record,
+        cast(null as {{ dbt.type_timestamp() }}) as loaded_at
+    from ranked_accounts
+    where account_id is null or account_rank > 1
+
+),
+
+rejected_attributes as (
+
+    select
+        'lead_attributes' as source_table,
+        {{ lead_scoring.clean_text('lead_id') }} as record_id,
+        case
+            when {{ lead_scoring.clean_text('lead_id') }} is null
+                then 'missing lead_id'
+            else 'missing attribute name'
+        end as reason,
+        {{ dbt.concat([
+            "coalesce(" ~ lead_scoring.clean_text('attribute') ~ ", '')", "'='",
+            "coalesce(" ~ lead_scoring.clean_text('value') ~ ", '')"
+        ]) }} as record,
+        cast(null as {{ dbt.type_timestamp() }}) as loaded_at
+    from raw_attributes
+    where
+        {{ lead_scoring.clean_text('lead_id') }} is null
+        or {{ lead_scoring.clean_text('attribute') }} is null
+
+),
+
 rejected_leads as (
 
     select
@@ -161,5 +226,9 @@ union all
 select * from unknown_lead_activities
 union all
 select * from rejected_conversions
+union all
+select * from rejected_accounts
+union all
+select * from rejected_attributes
 union all
 select * from importer_rejects

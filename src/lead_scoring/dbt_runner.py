@@ -364,7 +364,15 @@ def _run_build(
     )
     nodes = _node_results(result)
     if result.success:
-        model_args = ["build", "--exclude", "resource_type:seed", *common]
+        # Unit tests check the SQL, not the data, so they run in the test suite
+        # (run_unit_tests) rather than on every scoring run.
+        model_args = [
+            "build",
+            "--exclude",
+            "resource_type:seed",
+            "resource_type:unit_test",
+            *common,
+        ]
         if refresh:
             model_args.append("--full-refresh")
         if select:
@@ -372,6 +380,17 @@ def _run_build(
         result = invoke_dbt(model_args, db_path, rules_dir)
         nodes += _node_results(result)
     return result, nodes
+
+
+def run_unit_tests(db_path: Path) -> list[NodeResult]:
+    """Run every dbt unit test against a built warehouse and return the results.
+
+    Unit tests read the column types of the models they feed, so the warehouse must have
+    been built once; the rows they use are all given in the tests themselves.
+    """
+    with build_lock(db_path):
+        result = invoke_dbt(["test", "--select", "test_type:unit", "--quiet"], db_path)
+    return _node_results(result)
 
 
 def _record_failed_run(

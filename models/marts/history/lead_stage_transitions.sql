@@ -19,7 +19,8 @@ with_previous as (
         lead_id,
         as_of_date,
         stage,
-        lag(stage) over (partition by lead_id order by as_of_date) as previous_stage
+        lag(stage) over (partition by lead_id order by as_of_date) as previous_stage,
+        row_number() over (partition by lead_id order by as_of_date) as day_number
     from history
 
 ),
@@ -34,9 +35,9 @@ entries as (
         stage as to_stage
     from with_previous
     where
-        previous_stage is null
+        day_number = 1
         or stage != previous_stage
-        or (stage is null and previous_stage is not null)
+        or (stage is null) != (previous_stage is null)
 
 )
 
