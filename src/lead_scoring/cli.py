@@ -150,6 +150,7 @@ def build_parser() -> Parser:
     )
     _add_load(commands, common)
     _add_build(commands, common)
+    _add_aws_local(commands, common)
     report = commands.add_parser(
         "report",
         parents=[common],
@@ -215,6 +216,43 @@ def _add_build(commands: argparse._SubParsersAction, common: argparse.ArgumentPa
     )
 
 
+def _add_aws_local(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    aws_local = commands.add_parser(
+        "aws-local",
+        parents=[common],
+        help="run ingest, scoring and notify against a local AWS emulator",
+        description="Start moto's server on 127.0.0.1, create the resources of "
+        "infra/template.yaml, post sample events through the ingest function, run a scoring "
+        "run and print each hot-lead message as it arrives, then stop the server. Needs the "
+        "dev extra (moto).",
+    )
+    aws_local.add_argument(
+        "--leads", type=_positive_int, default=40, help="sample leads (default: 40)"
+    )
+    aws_local.add_argument(
+        "--events", type=_positive_int, default=800, help="sample events (default: 800)"
+    )
+    aws_local.add_argument("--seed", type=int, default=7, help="sample data seed (default: 7)")
+    aws_local.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="stop with an error after this many seconds (default: 600)",
+    )
+
+
+def run_aws_local(args: argparse.Namespace) -> int:
+    """Run the AWS path on a local moto server and print each hot-lead message."""
+    try:
+        from lead_scoring.aws.local import run_local
+    except ImportError as error:
+        _error_line("aws-local", f"{error}; install the extras with: pip install -e '.[aws,dev]'")
+        return EXIT_USAGE
+    run_local(leads=args.leads, events=args.events, seed=args.seed, timeout_seconds=args.timeout)
+    return 0
+
+
 def configure_logging(verbose: bool, quiet: bool) -> None:
     """Send the package's log records to stderr: progress, or details with --verbose."""
     handler = logging.StreamHandler(sys.stderr)
@@ -246,6 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "load": run_load,
         "build": run_build,
         "report": run_report,
+        "aws-local": run_aws_local,
     }
     try:
         return handlers[args.command](args)
