@@ -284,7 +284,7 @@ def test_queue_write_failure_retries_only_that_record(
     assert [row["event_id"] for row in rows_under("raw/activities/")] == ["evt-001"]
 
 
-def test_queue_retry_after_write_failure_is_not_a_duplicate(
+def test_queue_retry_not_a_duplicate(
     ingest: Any, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given the first record failing to write and a later record repeating its event

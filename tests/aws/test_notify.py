@@ -315,7 +315,7 @@ def test_sns_error_fails_alert_until_retry(
 def test_webhook_error_retries_webhook_only(
     notify: Any, inbox: str, webhook: WebhookReceiver, lambda_context: Any
 ) -> None:
-    # Given a webhook answering 503 once
+    # Given a webhook that returns 503 once
     webhook.fail_next = 1
     batch = {"Records": load_event("sqs_alerts.json")["Records"][:1]}
 

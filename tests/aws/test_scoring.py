@@ -1,8 +1,8 @@
 """Scoring run: lock, raw loading over httpfs, conditional save, publishing and alert hand-off.
 
-The dbt build is replaced by a small function that derives marts.lead_scores and
-marts.hot_lead_alerts from raw.activities, so these tests exercise everything around the
-build in seconds; the end-to-end test runs the real models.
+A small function that derives marts.lead_scores and marts.hot_lead_alerts from
+raw.activities replaces the dbt build, so these tests cover everything around the build in
+seconds. The end-to-end test runs the real models.
 """
 
 from __future__ import annotations
@@ -135,11 +135,11 @@ def test_expired_lock_is_taken_over(aws: dict[str, str]) -> None:
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     RunLock(dynamodb, LOCK_TABLE, seconds=-1).acquire("dead-run")
 
-    # When another run asks for it
-    taken = RunLock(dynamodb, LOCK_TABLE).acquire("new-run")
+    # When another run requests it
+    acquired = RunLock(dynamodb, LOCK_TABLE).acquire("new-run")
 
     # Then it gets the lock, and the dead run cannot release it any more
-    assert taken
+    assert acquired
     assert RunLock(dynamodb, LOCK_TABLE).holder() == "new-run"
     assert not RunLock(dynamodb, LOCK_TABLE).release("dead-run")
 

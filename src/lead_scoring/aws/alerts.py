@@ -148,8 +148,8 @@ def hand_off(
     """Queue each alert for notify and record the ones queued or too old to send.
 
     An alert older than ``max_age`` (a first build over months of history raises one per
-    past crossing) is recorded as expired instead of sent, because calling a lead about a
-    crossing from last quarter helps nobody.
+    past crossing) is recorded as expired instead of sent, because a call about a crossing
+    from last quarter is of no use to sales.
     """
     ensure_handed_off(con)
     now = now or datetime.now(UTC)

@@ -294,8 +294,8 @@ def handle_http_body(
     """Ingest one HTTP request body and return the status code and JSON response body.
 
     200 means every event was accepted, 207 that some were rejected, and 400 that none
-    were; rejected events are stored with their reasons in every case. S3 errors propagate,
-    so the caller answers 5xx and the sender retries the whole batch.
+    were. Rejected events are stored with their reasons in every case. S3 errors propagate,
+    so the caller returns 5xx and the sender retries the whole batch.
     """
     try:
         items = decode_batch(body, settings.max_body_bytes, settings.max_events)

@@ -1,8 +1,8 @@
 """Run the whole AWS path on this machine against moto's server on 127.0.0.1.
 
 ``LocalAws`` starts the server, creates the resources the SAM template declares and calls the
-Lambda handlers in process with the environment the template gives them, acting as the
-Lambda service does: it turns HTTP requests and queue messages into events and deletes the
+Lambda handlers in process with the environment the template gives them. It stands in for the
+Lambda service, so it turns HTTP requests and queue messages into events and deletes the
 messages a handler reports as processed. ``run_local`` drives one demonstration on top.
 """
 

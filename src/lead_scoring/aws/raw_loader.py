@@ -1,4 +1,4 @@
-"""Load new raw objects from S3 into the warehouse's raw tables, each object exactly once.
+"""Load new raw objects from S3 into the warehouse's raw tables, each object once.
 
 Each raw table has a prefix ``raw/<table>/`` holding newline-delimited JSON or CSV objects,
 optionally gzip-compressed. DuckDB reads them over S3 through httpfs; the keys already loaded

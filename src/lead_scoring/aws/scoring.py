@@ -1,8 +1,8 @@
 """One scoring run in AWS: lock, restore, load raw objects, build, save, publish, hand off.
 
 The warehouse file in S3 is the published state. A run works on a local copy and replaces the
-S3 object only after a successful build, with a conditional write, so a run that fails or is
-killed at any step before that leaves the published warehouse exactly as it was.
+S3 object with a conditional write after a successful build. A run that fails or is killed
+at any step before that write leaves the published warehouse exactly as it was.
 """
 
 from __future__ import annotations
@@ -164,8 +164,8 @@ class ScoringRun:
                 f"dbt build {result.run_id} failed on {len(failed)} nodes: {', '.join(failed[:10])}"
             )
 
-        # Saving first makes the build visible only if no newer run saved in between; the
-        # marts and alerts below then always come from a warehouse that is published.
+        # The save fails if a newer run saved in between. Saving before publishing means the
+        # marts and alerts below always come from the published warehouse.
         snapshot = state.save(db_path, snapshot)
 
         with contextlib.closing(warehouse.connect(db_path)) as con:

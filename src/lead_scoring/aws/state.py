@@ -54,7 +54,7 @@ class WarehouseState:
         return Snapshot(etag=etag, size_bytes=size)
 
     def save(self, db_path: Path, expected: Snapshot) -> Snapshot:
-        """Upload the warehouse file if S3 still holds the snapshot this run started from.
+        """Upload the warehouse file if S3 still contains the snapshot this run started from.
 
         S3 conditional writes make the check and the write one step: If-Match on the restored
         ETag, or If-None-Match when no warehouse existed. A run whose lock expired and was taken
