@@ -75,7 +75,7 @@ def build_lock(db_path: Path) -> Iterator[None]:
 
 def _remove_stale_work_files(db_path: Path) -> None:
     # Only called under the build lock: a work file left behind belongs to a dead build.
-    for stale in db_path.parent.glob(f"{db_path.stem}.build-*{db_path.suffix}*"):
+    for stale in db_path.parent.glob(f"{db_path.stem}.building{db_path.suffix}*"):
         log.warning("removing %s left behind by an interrupted build", stale.name)
         stale.unlink(missing_ok=True)
 
@@ -290,7 +290,8 @@ def _build_locked(
     rules_changed = previous is not None and previous != fingerprint
     refresh = full_refresh or previous is None or rules_changed
 
-    work_path = db_path.with_name(f"{db_path.stem}.build-{run_id[:8]}{db_path.suffix}")
+    # A fixed name: dbt reuses its saved parse only while the profile's path is unchanged.
+    work_path = db_path.with_name(f"{db_path.stem}.building{db_path.suffix}")
     shutil.copyfile(db_path, work_path)
     try:
         with contextlib.closing(warehouse.connect(work_path)) as con:

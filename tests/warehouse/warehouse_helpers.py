@@ -45,3 +45,45 @@ def table_rows(db_path: Path, table: str) -> list[tuple]:
     """Return every row of a table, sorted, so two warehouses can be compared row for row."""
     rows = query(db_path, f"select * from {table}")
     return sorted(rows, key=lambda row: tuple("" if value is None else str(value) for value in row))
+
+
+def split_activities(db_path: Path, cut_points: tuple[float, ...]) -> list[str]:
+    """Move raw.activities aside and return the loaded_at cut-offs that split it in batches.
+
+    The rows wait in raw.activities_pending; release_batch() moves each batch back. Events
+    that arrived late (loaded days after they happened) land in later batches, and rows
+    whose loaded_at does not parse come with the last batch.
+    """
+    with contextlib.closing(duckdb.connect(str(db_path))) as con:
+        con.execute("create table raw.activities_pending as select * from raw.activities")
+        con.execute("delete from raw.activities")
+        cut_offs = []
+        for fraction in cut_points:
+            (cut_off,) = con.execute(
+                "select quantile_disc(try_cast(loaded_at as timestamp), ?) "
+                "from raw.activities_pending",
+                [fraction],
+            ).fetchone()
+            cut_offs.append(str(cut_off))
+    return cut_offs
+
+
+def release_batch(db_path: Path, cut_off: str | None) -> int:
+    """Move pending events loaded up to cut_off (all of them for None) into raw.activities."""
+    condition = "true" if cut_off is None else "try_cast(loaded_at as timestamp) <= ?"
+    parameters = [] if cut_off is None else [cut_off]
+    with contextlib.closing(duckdb.connect(str(db_path))) as con:
+        (moved,) = con.execute(
+            f"select count(*) from raw.activities_pending where {condition}", parameters
+        ).fetchone()
+        con.execute(
+            f"insert into raw.activities select * from raw.activities_pending where {condition}",
+            parameters,
+        )
+        con.execute(f"delete from raw.activities_pending where {condition}", parameters)
+    return moved
+
+
+def execute(db_path: Path, sql: str, parameters: list | None = None) -> None:
+    with contextlib.closing(duckdb.connect(str(db_path))) as con:
+        con.execute(sql, parameters or [])

@@ -1,0 +1,143 @@
+"""Incremental builds: new activity costs only itself, and the result equals a full rebuild."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from warehouse_helpers import (
+    DETERMINISTIC_MARTS,
+    Build,
+    execute,
+    query,
+    release_batch,
+    split_activities,
+    table_rows,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def test_incremental_builds_equal_a_full_refresh(
+    fresh_copy: Path, sample_raw: Path, tmp_path: Path, build: Build
+) -> None:
+    # Given the sample's events arriving in three batches by load time
+    cut_offs = split_activities(fresh_copy, (0.5, 0.8))
+    release_batch(fresh_copy, cut_offs[0])
+    first = build(fresh_copy)
+    assert first.full_refresh
+
+    # When two more batches arrive, each followed by an incremental build
+    release_batch(fresh_copy, cut_offs[1])
+    second = build(fresh_copy)
+    release_batch(fresh_copy, None)
+    third = build(fresh_copy)
+    assert not second.full_refresh
+    assert not third.full_refresh
+
+    # Then every mart equals, row for row, a full refresh over all the events at once
+    full = tmp_path / "full" / fresh_copy.name
+    full.parent.mkdir()
+    shutil.copyfile(sample_raw, full)
+    assert build(full, full_refresh=True).full_refresh
+    for table in DETERMINISTIC_MARTS:
+        assert table_rows(fresh_copy, table) == table_rows(full, table), table
+
+
+def test_redelivered_batch_changes_no_score(fresh_copy: Path, build: Build) -> None:
+    build(fresh_copy)
+    scores_before = table_rows(fresh_copy, "marts.score_ledger")
+    (events_before,) = query(fresh_copy, "select count(*) from intermediate.int_activities")[0]
+
+    # The feed delivers the last 500 events again, with a later load time
+    execute(
+        fresh_copy,
+        """
+        insert into raw.activities
+        select * exclude (loaded_at), '2025-06-01T00:00:00Z' as loaded_at
+        from (
+            select * from raw.activities
+            where try_cast(occurred_at as timestamp) is not null
+            order by loaded_at desc, event_id
+            limit 500
+        )
+        """,
+    )
+    build(fresh_copy)
+
+    (events_after,) = query(fresh_copy, "select count(*) from intermediate.int_activities")[0]
+    assert events_after == events_before
+    assert table_rows(fresh_copy, "marts.score_ledger") == scores_before
+
+
+def test_rerunning_with_no_new_events_changes_nothing(fresh_copy: Path, build: Build) -> None:
+    build(fresh_copy)
+    before = {table: table_rows(fresh_copy, table) for table in DETERMINISTIC_MARTS}
+    build(fresh_copy)
+    for table, rows in before.items():
+        assert table_rows(fresh_copy, table) == rows, table
+
+
+def test_late_event_scores_on_the_day_it_happened(fresh_copy: Path, build: Build) -> None:
+    build(fresh_copy)
+    (lead_id,) = query(fresh_copy, "select min(lead_id) from staging.stg_leads")[0]
+
+    # A webinar attended on 2 March reaches the warehouse three months late
+    execute(
+        fresh_copy,
+        """
+        insert into raw.activities (event_id, lead_id, activity_type, occurred_at, loaded_at,
+            asset, user_agent)
+        values ('late-1', ?, 'webinar_attended', '2025-03-02T15:00:00Z',
+            '2025-06-01T00:00:00Z', 'Spring Launch Webinar', 'Mozilla/5.0')
+        """,
+        [lead_id],
+    )
+    build(fresh_copy)
+
+    rows = query(
+        fresh_copy,
+        "select activity_date, raw_points from marts.score_ledger "
+        "where lead_id = ? and rule_id = 'act_webinar_attended' "
+        "and activity_date = date '2025-03-02'",
+        [lead_id],
+    )
+    assert len(rows) == 1
+    assert rows[0][1] >= 25
+
+
+def test_identify_brings_in_earlier_anonymous_visits(fresh_copy: Path, build: Build) -> None:
+    build(fresh_copy)
+    (lead_id,) = query(fresh_copy, "select min(lead_id) from staging.stg_leads")[0]
+    execute(
+        fresh_copy,
+        """
+        insert into raw.activities (event_id, visitor_id, activity_type, occurred_at, loaded_at,
+            url, user_agent)
+        values ('anon-1', 'visitor-test', 'page_view', '2025-05-20T10:00:00Z',
+            '2025-06-01T00:00:01Z', 'https://www.example.com/pricing/enterprise', 'Mozilla/5.0')
+        """,
+    )
+    build(fresh_copy)
+    pricing_views = (
+        "select coalesce(sum(events), 0) from intermediate.int_points_daily "
+        "where lead_id = ? and activity_date = date '2025-05-20' and rule_id = 'page_pricing'"
+    )
+    (before,) = query(fresh_copy, pricing_views, [lead_id])[0]
+
+    # Days later the visitor logs in and is linked to the lead
+    execute(
+        fresh_copy,
+        """
+        insert into raw.activities (event_id, lead_id, visitor_id, activity_type, occurred_at,
+            loaded_at, user_agent)
+        values ('identify-1', ?, 'visitor-test', 'identify', '2025-05-25T09:00:00Z',
+            '2025-06-01T00:00:02Z', 'Mozilla/5.0')
+        """,
+        [lead_id],
+    )
+    build(fresh_copy)
+
+    (after,) = query(fresh_copy, pricing_views, [lead_id])[0]
+    assert after == before + 1
