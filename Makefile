@@ -34,6 +34,10 @@ pytest: install
 
 test: lint pytest
 
+# Generates 1M and 10M events and times full, incremental and baseline runs (about an hour).
+bench: install
+	$(BIN)/python scripts/bench.py
+
 docs: install
 	LEAD_SCORING_DB=$(CURDIR)/build/docs.duckdb $(BIN)/lead-scoring generate --db build/docs.duckdb
 	LEAD_SCORING_DB=$(CURDIR)/build/docs.duckdb $(BIN)/dbt docs generate --profiles-dir . --project-dir .
