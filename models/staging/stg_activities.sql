@@ -63,13 +63,17 @@ checked as (
             when typed.occurred_at is null then 'unparseable occurred_at'
             when typed.loaded_at_text is null then 'missing loaded_at'
             when typed.loaded_at is null then 'unparseable loaded_at'
-            -- An event cannot happen after it reached the warehouse; a small lead is
-            -- a skewed clock at the source, a large one is a broken timestamp.
+            -- An event cannot happen after it reached the warehouse; a small
+            -- lead is a skewed clock at the source, a large one is a broken
+            -- timestamp.
             when typed.occurred_at > {{ dbt.dateadd(
                 'minute', var('clock_skew_tolerance_minutes'), 'typed.loaded_at') }}
                 then 'occurred_at in the future'
-            when typed.duration_seconds_text is not null
-                and (typed.duration_seconds is null or typed.duration_seconds < 0)
+            when
+                typed.duration_seconds_text is not null
+                and (
+                    typed.duration_seconds is null or typed.duration_seconds < 0
+                )
                 then 'invalid duration_seconds'
         end as rejection_reason
     from typed
@@ -90,7 +94,8 @@ final as (
         user_agent,
         properties,
         duration_seconds,
-        -- Within the skew tolerance the source clock ran ahead: trust the warehouse.
+        -- Within the skew tolerance the source clock ran ahead: trust the
+        -- warehouse.
         case
             when occurred_at > loaded_at then loaded_at else occurred_at
         end as occurred_at,

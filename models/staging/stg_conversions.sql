@@ -10,7 +10,8 @@ typed as (
 
     select
         {{ lead_scoring.clean_text('lead_id') }} as lead_id,
-        lower({{ lead_scoring.clean_text('conversion_type') }}) as conversion_type,
+        lower({{ lead_scoring.clean_text('conversion_type') }})
+            as conversion_type,
         {{ lead_scoring.parse_number('amount') }} as amount,
         {{ lead_scoring.parse_timestamp('converted_at') }} as converted_at,
         {{ lead_scoring.clean_text('converted_at') }} as converted_at_text,

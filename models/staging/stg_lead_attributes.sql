@@ -74,7 +74,8 @@ custom_fields as (
         {{ lead_scoring.clean_text('lead_id') }} as lead_id,
         lower({{ lead_scoring.clean_text('attribute') }}) as attribute,
         {{ lead_scoring.clean_text('value') }} as value,
-        -- A custom field that repeats a contract name overrides the contract field.
+        -- A custom field that repeats a contract name overrides the contract
+        -- field.
         0 as source_rank
     from custom_attributes
 

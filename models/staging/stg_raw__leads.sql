@@ -53,11 +53,13 @@ ranked as (
 
     select
         *,
-        -- The CRM exports every version of a lead; the latest update is the lead.
+        -- The CRM exports every version of a lead; the latest update is the
+        -- lead.
         row_number() over (
             partition by lead_id
-            order by updated_at desc nulls last, created_at desc nulls last,
-                email, account_id
+            order by
+                updated_at desc nulls last, created_at desc nulls last,
+                email asc, account_id asc
         ) as version_rank
     from checked
     where rejection_reason is null
