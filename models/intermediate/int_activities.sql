@@ -26,14 +26,15 @@ new_activities as (
     select * from activities
     where
         rejection_reason is null
-        {% if is_incremental() %}
-            -- >= rather than >: rows loaded in the same instant as the last batch
-            -- are checked again, and the anti-join below drops the ones already kept.
-            and loaded_at >= (
-                select coalesce(max(loaded_at), cast('1900-01-01' as timestamp))
-                from {{ this }}
-            )
-        {% endif %}
+    {% if is_incremental() %}
+        -- >= rather than >: rows loaded in the same instant as the last
+        -- batch are checked again, and the anti-join below drops the ones
+        -- already kept.
+        and loaded_at >= (
+            select coalesce(max(loaded_at), cast('1900-01-01' as timestamp))
+            from {{ this }}
+        )
+    {% endif %}
 
 ),
 
@@ -59,9 +60,9 @@ unseen as (
     {% endif %}
     where
         first_deliveries.delivery_rank = 1
-        {% if is_incremental() %}
-            and existing.event_id is null
-        {% endif %}
+    {% if is_incremental() %}
+        and existing.event_id is null
+    {% endif %}
 
 ),
 

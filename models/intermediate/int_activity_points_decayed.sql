@@ -43,7 +43,7 @@ candidates as (
     from daily_points
     inner join decay_rules
         on
-            decay_rules.activity_rule_id = daily_points.rule_id
+            daily_points.rule_id = decay_rules.activity_rule_id
             or (
                 decay_rules.activity_rule_id is null
                 and decay_rules.category in (daily_points.category, '*')
@@ -114,7 +114,8 @@ select
     decay_factor,
     cast(raw_points as {{ dbt.type_numeric() }}) as raw_points,
     cast(withheld_bot as {{ dbt.type_numeric() }}) as withheld_bot,
-    cast(withheld_first_time as {{ dbt.type_numeric() }}) as withheld_first_time,
+    cast(withheld_first_time as {{ dbt.type_numeric() }})
+        as withheld_first_time,
     cast(withheld_cap as {{ dbt.type_numeric() }}) as withheld_cap,
     cast(awarded_points as {{ dbt.type_numeric() }}) as awarded_points,
     -- Rounded to hundredths per row, so the ledger's columns add up exactly.

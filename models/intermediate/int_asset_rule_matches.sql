@@ -28,7 +28,8 @@ candidates as (
         activity_rules.rule_id,
         case
             when activity_rules.asset_pattern is null then -1
-            else {{ lead_scoring.pattern_specificity('activity_rules.asset_pattern') }}
+            else {{ lead_scoring.pattern_specificity(
+                'activity_rules.asset_pattern') }}
         end as specificity
     from assets
     inner join activity_rules
@@ -46,7 +47,7 @@ ranked as (
         *,
         row_number() over (
             partition by activity_type, asset_key
-            order by specificity desc, rule_id
+            order by specificity desc, rule_id asc
         ) as match_rank
     from candidates
 

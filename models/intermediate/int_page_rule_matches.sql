@@ -71,7 +71,7 @@ matches as (
         rule_id,
         row_number() over (
             partition by url_base, url_query
-            order by specificity desc, is_path_pattern asc, rule_id
+            order by specificity desc, is_path_pattern asc, rule_id asc
         ) as match_rank
     from candidates
     where {{ lead_scoring.wildcard_matches('match_target', 'pattern') }}

@@ -1,4 +1,7 @@
-{# One row per distinct user agent that a bot pattern matches, with the first match. #}
+{#
+    One row per distinct user agent that a bot pattern matches, with the first
+    match.
+#}
 with
 
 user_agents as (
@@ -25,7 +28,8 @@ matches as (
         user_agents.user_agent_key,
         bot_patterns.rule_id,
         row_number() over (
-            partition by user_agents.user_agent_key order by bot_patterns.rule_id
+            partition by user_agents.user_agent_key
+            order by bot_patterns.rule_id
         ) as match_rank
     from user_agents
     inner join bot_patterns
