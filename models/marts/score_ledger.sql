@@ -144,21 +144,25 @@ category_limits as (
 
 ),
 
+lead_category_excess as (
+
+    select
+        lead_id,
+        sum(excess) as excess
+    from category_limits
+    group by lead_id
+
+),
+
 lead_totals as (
 
     select
         category_totals.lead_id,
         sum(category_totals.points)
-        - coalesce(max(limited.excess), 0) as points
+        - coalesce(max(lead_category_excess.excess), 0) as points
     from category_totals
-    left join (
-        select
-            lead_id,
-            sum(excess) as excess
-        from category_limits
-        group by lead_id
-    ) as limited
-        on category_totals.lead_id = limited.lead_id
+    left join lead_category_excess
+        on category_totals.lead_id = lead_category_excess.lead_id
     group by category_totals.lead_id
 
 ),
