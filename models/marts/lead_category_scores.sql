@@ -1,4 +1,7 @@
-{# One row per lead and score category with points: the score split by interest area. #}
+{#
+    One row per lead and score category with points: the score split by
+    interest area.
+#}
 
 with
 

@@ -23,10 +23,12 @@ summed as (
     select
         lead_id,
         count(*) as criteria_evaluated,
-        sum(case when outcome = 'matched' then 1 else 0 end) as criteria_matched,
+        sum(case when outcome = 'matched' then 1 else 0 end)
+            as criteria_matched,
         sum(case when outcome = 'not_matched' then 1 else 0 end)
             as criteria_not_matched,
-        sum(case when outcome = 'unknown' then 1 else 0 end) as criteria_unknown,
+        sum(case when outcome = 'unknown' then 1 else 0 end)
+            as criteria_unknown,
         sum(adjustment) as total_adjustment
     from lead_criteria
     group by lead_id

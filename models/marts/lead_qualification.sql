@@ -89,7 +89,8 @@ staged as (
         stages.stage,
         stages.stage_order,
         row_number() over (
-            partition by scored.lead_id order by stages.stage_order, stages.rule_id
+            partition by scored.lead_id
+            order by stages.stage_order, stages.rule_id
         ) as stage_rank
     from scored
     inner join stages
@@ -131,7 +132,8 @@ ranked_reasons as (
         ]) }} as reason,
         row_number() over (
             partition by rule_contributions.lead_id
-            order by rule_contributions.points desc, rule_contributions.rule_id
+            order by
+                rule_contributions.points desc, rule_contributions.rule_id asc
         ) as reason_rank
     from rule_contributions
     left join rule_descriptions

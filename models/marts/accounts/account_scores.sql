@@ -44,7 +44,7 @@ contacts as (
             as is_engaged,
         row_number() over (
             partition by qualification.account_id
-            order by qualification.score desc, qualification.lead_id
+            order by qualification.score desc, qualification.lead_id asc
         ) as score_rank
     from qualification
     inner join leads on qualification.lead_id = leads.lead_id
@@ -103,7 +103,8 @@ scored as (
         rolled_up.score,
         rolled_up.best_contact_score,
         rolled_up.best_grade_step,
-        {{ lead_scoring.grade_letter('rolled_up.best_grade_step') }} as best_grade
+        {{ lead_scoring.grade_letter('rolled_up.best_grade_step') }}
+            as best_grade
     from rolled_up
     left join accounts on rolled_up.account_id = accounts.account_id
     left join departments on rolled_up.account_id = departments.account_id
@@ -122,10 +123,14 @@ staged as (
     from scored
     inner join account_stages
         on
-            (account_stages.min_score is null or scored.score >= account_stages.min_score)
+            (
+                account_stages.min_score is null
+                or scored.score >= account_stages.min_score
+            )
             and (
                 account_stages.min_engaged_contacts is null
-                or scored.engaged_contacts >= account_stages.min_engaged_contacts
+                or scored.engaged_contacts
+                >= account_stages.min_engaged_contacts
             )
             and (
                 account_stages.min_grade_step is null

@@ -159,7 +159,8 @@ select
     recent_priority_pages.recent_priority_pages,
     new_crossings.entered_on,
     cast(new_crossings.entered_on as {{ dbt.type_timestamp() }}) as entered_at,
-    cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as created_at
+    cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }})
+        as created_at
 from new_crossings
 left join recent_priority_pages
     on new_crossings.lead_id = recent_priority_pages.lead_id

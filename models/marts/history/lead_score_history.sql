@@ -32,5 +32,6 @@ select
     grade_step,
     stage,
     stage_order,
-    cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as recorded_at
+    cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }})
+        as recorded_at
 from qualification

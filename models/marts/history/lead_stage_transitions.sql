@@ -19,8 +19,12 @@ with_previous as (
         lead_id,
         as_of_date,
         stage,
-        lag(stage) over (partition by lead_id order by as_of_date) as previous_stage,
-        row_number() over (partition by lead_id order by as_of_date) as day_number
+        lag(stage) over (
+            partition by lead_id order by as_of_date
+        ) as previous_stage,
+        row_number() over (
+            partition by lead_id order by as_of_date
+        ) as day_number
     from history
 
 ),
@@ -42,8 +46,8 @@ entries as (
 )
 
 select
-    {{ dbt.concat(['lead_id', "'|'", dbt.cast('entered_on', dbt.type_string())]) }}
-        as transition_id,
+    {{ dbt.concat(['lead_id', "'|'",
+        dbt.cast('entered_on', dbt.type_string())]) }} as transition_id,
     lead_id,
     from_stage,
     to_stage,
