@@ -1,4 +1,7 @@
-{# In every ledger row the points are the raw points less everything withheld. #}
+{#
+    In every ledger row the points are the raw points less everything
+    withheld.
+#}
 
 select *
 from {{ ref('score_ledger') }}

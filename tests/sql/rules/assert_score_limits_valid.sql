@@ -6,7 +6,8 @@ problems as (
 
     {{ lead_scoring.common_rule_problems('score_limits') }}
     union all
-    {{ lead_scoring.points_range_problem('score_limits', 'max_points', 0, 100000) }}
+    {{ lead_scoring.points_range_problem(
+        'score_limits', 'max_points', 0, 100000) }}
     union all
     select
         'score_limits' as rule_table,
