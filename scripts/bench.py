@@ -16,7 +16,6 @@ import platform
 import resource
 import subprocess
 import sys
-import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
