@@ -1,10 +1,17 @@
 {#
     Metric rules: engagement over a window ending on the scoring date compared with a
     threshold. One row per lead and metric rule, with the measured value and whether the
-    rule fired.
+    rule fired. Every known lead is measured, so a rule such as "fewer than 1 session in
+    30 days" fires for leads with no activity at all.
 #}
 
 with
+
+leads as (
+
+    select lead_id from {{ ref('stg_leads') }}
+
+),
 
 engagement as (
 
@@ -39,10 +46,28 @@ windowed as (
 
 ),
 
+lead_rules as (
+
+    select
+        leads.lead_id,
+        metric_rules.rule_id
+    from leads
+    cross join metric_rules
+
+    union
+
+    -- Leads not loaded yet still get the points their engagement earns.
+    select
+        lead_id,
+        rule_id
+    from windowed
+
+),
+
 measured as (
 
     select
-        windowed.lead_id,
+        lead_rules.lead_id,
         metric_rules.rule_id,
         metric_rules.metric,
         metric_rules.operator,
@@ -50,14 +75,20 @@ measured as (
         metric_rules.points,
         metric_rules.category,
         cast(case metric_rules.metric
-            when 'sessions' then windowed.sessions
-            when 'active_days' then windowed.active_days
-            when 'time_on_site_seconds' then windowed.time_on_site_seconds
-            when 'page_views' then windowed.page_views
-            when 'priority_page_views' then windowed.priority_page_views
+            when 'sessions' then coalesce(windowed.sessions, 0)
+            when 'active_days' then coalesce(windowed.active_days, 0)
+            when 'time_on_site_seconds'
+                then coalesce(windowed.time_on_site_seconds, 0)
+            when 'page_views' then coalesce(windowed.page_views, 0)
+            when 'priority_page_views'
+                then coalesce(windowed.priority_page_views, 0)
         end as {{ lead_scoring.type_double() }}) as metric_value
-    from windowed
-    inner join metric_rules on windowed.rule_id = metric_rules.rule_id
+    from lead_rules
+    inner join metric_rules on lead_rules.rule_id = metric_rules.rule_id
+    left join windowed
+        on
+            lead_rules.lead_id = windowed.lead_id
+            and lead_rules.rule_id = windowed.rule_id
 
 ),
 

@@ -11,7 +11,7 @@ with
 
 qualification as (
 
-    select * from {{ ref('lead_qualification') }}
+    select * from {{ ref('int_lead_evaluation') }}
 
 ),
 

@@ -9,7 +9,7 @@ with
 
 qualification as (
 
-    select * from {{ ref('lead_qualification') }}
+    select * from {{ ref('int_lead_evaluation') }}
 
 ),
 

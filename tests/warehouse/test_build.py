@@ -82,7 +82,7 @@ def test_ledger_records_every_kind_of_withholding(built_sample: Path) -> None:
 
 
 def test_score_auc_matches_pairwise_python(built_sample: Path) -> None:
-    rows = query(built_sample, "select score, is_converted from marts.lead_qualification")
+    rows = query(built_sample, "select score, is_converted from intermediate.int_lead_evaluation")
     expected = pairwise_auc([float(score) for score, _ in rows], [hit for _, hit in rows])
     (auc,) = query(built_sample, "select auc from marts.scoring_auc where measure = 'score'")[0]
     assert auc == pytest.approx(expected, abs=1e-9)

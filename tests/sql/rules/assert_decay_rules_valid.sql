@@ -31,6 +31,12 @@ problems as (
         "'step decay needs positive inactivity_days and step_points'") }}
     union all
     {{ lead_scoring.rule_problem(
+        'decay_rules',
+        "nullif(trim(activity_rule_id), '') is null "
+        ~ "and nullif(trim(category), '') is null",
+        "'name an activity_rule_id or a category (* for every category)'") }}
+    union all
+    {{ lead_scoring.rule_problem(
         'decay_rules', 'max_age_days <= 0',
         "'max_age_days must be positive (or blank for no expiry)'") }}
     union all
