@@ -6,6 +6,7 @@
 #}
 
 {% set measures = {'score': 'score', 'grade': 'grade_step'} %}
+{% set double = lead_scoring.type_double() %}
 
 with
 
@@ -20,12 +21,12 @@ qualification as (
     {{ measure }}_values as (
 
         select
-            cast({{ column }} as {{ lead_scoring.type_double() }}) as value,
+            cast({{ column }} as {{ double }}) as value,
             sum(case when is_converted then 1 else 0 end) as positives,
             sum(case when is_converted then 0 else 1 end) as negatives
         from qualification
         where {{ column }} is not null
-        group by cast({{ column }} as {{ lead_scoring.type_double() }})
+        group by cast({{ column }} as {{ double }})
 
     ),
 
@@ -49,11 +50,12 @@ qualification as (
             sum(positives) as conversions,
             case
                 when sum(positives) > 0 and sum(negatives) > 0
-                    then sum(positives * (negatives_below + 0.5 * negatives))
-                    / (
-                        cast(sum(positives) as {{ lead_scoring.type_double() }})
-                        * sum(negatives)
-                    )
+                    then
+                        sum(positives * (negatives_below + 0.5 * negatives))
+                        / (
+                            cast(sum(positives) as {{ double }})
+                            * sum(negatives)
+                        )
             end as auc
         from {{ measure }}_ranked
 

@@ -5,6 +5,8 @@
     band hold more or fewer leads than the others.
 #}
 
+{% set double = lead_scoring.type_double() %}
+
 with
 
 qualification as (
@@ -81,12 +83,16 @@ select
     buckets.bucket_order,
     buckets.leads,
     buckets.conversions,
-    cast(buckets.conversions as {{ lead_scoring.type_double() }}) / buckets.leads
+    cast(buckets.conversions as {{ double }}) / buckets.leads
         as conversion_rate,
     case
         when base_rate.conversions > 0
-            then (cast(buckets.conversions as {{ lead_scoring.type_double() }}) / buckets.leads)
-            / (cast(base_rate.conversions as {{ lead_scoring.type_double() }}) / base_rate.leads)
+            then
+                (cast(buckets.conversions as {{ double }}) / buckets.leads)
+                / (
+                    cast(base_rate.conversions as {{ double }})
+                    / base_rate.leads
+                )
     end as lift,
     buckets.min_score,
     buckets.max_score
