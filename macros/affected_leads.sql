@@ -10,9 +10,11 @@
         identities.loaded_at as identified_loaded_at
     from {{ ref('int_activities') }} as activities
     left join {{ ref('int_identity_map') }} as identities
+        -- An event's own lead_id wins; the key is null then, which joins nothing.
         on
-            activities.lead_id is null
-            and activities.visitor_id = identities.visitor_id
+            case
+                when activities.lead_id is null then activities.visitor_id
+            end = identities.visitor_id
 {%- endmacro %}
 
 {#

@@ -16,7 +16,14 @@ with
 
 scoring_events as (
 
-    select * from {{ events }}
+    -- Join keys computed up front: a constant test inside a left join's condition
+    -- keeps DuckDB from using a hash join there.
+    select
+        *,
+        case when activity_type = 'page_view' then url_base end as page_url_base,
+        coalesce(url_query, '') as url_query_key,
+        coalesce(asset_key, '') as asset_join_key
+    from {{ events }}
 
 ),
 
@@ -73,20 +80,39 @@ with_rules as (
     left join asset_matches
         on
             scoring_events.activity_type = asset_matches.activity_type
-            and coalesce(scoring_events.asset_key, '')
+            and scoring_events.asset_join_key
             = coalesce(asset_matches.asset_key, '')
     left join activity_rules
         on asset_matches.activity_rule_id = activity_rules.rule_id
     left join page_matches
         on
-            scoring_events.activity_type = 'page_view'
-            and scoring_events.url_base = page_matches.url_base
-            and coalesce(scoring_events.url_query, '')
+            scoring_events.page_url_base = page_matches.url_base
+            and scoring_events.url_query_key
             = coalesce(page_matches.url_query, '')
     left join page_rules
         on page_matches.page_rule_id = page_rules.rule_id
     left join bot_user_agents
         on scoring_events.user_agent_key = bot_user_agents.user_agent_key
+
+),
+
+email_events as (
+
+    -- Link scanners are spotted among email events only, so the windows below sort
+    -- a small share of the events.
+    select
+        event_id,
+        scored_lead_id,
+        activity_type,
+        asset_join_key,
+        url_base,
+        occurred_at,
+        floor(
+            {{ dbt.datediff("cast('1970-01-01' as timestamp)", 'occurred_at', 'second') }}
+            / {{ var('email_scanner_window_seconds') }}
+        ) as click_burst
+    from with_rules
+    where activity_type in ('email_delivered', 'email_click')
 
 ),
 
@@ -100,15 +126,11 @@ with_deliveries as (
                 when activity_type = 'email_delivered' then occurred_at
             end
         ) over (
-            partition by scored_lead_id, asset_key
+            partition by scored_lead_id, asset_join_key
             order by occurred_at, event_id
             rows between unbounded preceding and current row
-        ) as delivered_at,
-        floor(
-            {{ dbt.datediff("cast('1970-01-01' as timestamp)", 'occurred_at', 'second') }}
-            / {{ var('email_scanner_window_seconds') }}
-        ) as click_burst
-    from with_rules
+        ) as delivered_at
+    from email_events
 
 ),
 
@@ -117,24 +139,22 @@ click_bursts as (
     -- Security scanners open every link of an email at once; people do not.
     select
         scored_lead_id,
-        asset_key,
+        asset_join_key,
         click_burst
-    from with_deliveries
+    from email_events
     where activity_type = 'email_click'
-    group by scored_lead_id, asset_key, click_burst
+    group by scored_lead_id, asset_join_key, click_burst
     having count(distinct url_base) >= {{ var('email_scanner_burst_links') }}
 
 ),
 
-flagged as (
+scanner_clicks as (
 
     select
-        with_deliveries.*,
+        with_deliveries.event_id,
         case
-            when with_deliveries.bot_rule_id is not null then 'bot user agent'
             when
-                with_deliveries.activity_type = 'email_click'
-                and with_deliveries.delivered_at is not null
+                with_deliveries.delivered_at is not null
                 and {{ dbt.datediff(
                     'with_deliveries.delivered_at',
                     'with_deliveries.occurred_at', 'second') }}
@@ -142,34 +162,55 @@ flagged as (
                 then 'email link scanner: click right after delivery'
             when click_bursts.click_burst is not null
                 then 'email link scanner: every link clicked at once'
-        end as bot_reason
+        end as scanner_reason
     from with_deliveries
     left join click_bursts
         on
-            with_deliveries.activity_type = 'email_click'
-            and with_deliveries.scored_lead_id = click_bursts.scored_lead_id
-            and coalesce(with_deliveries.asset_key, '')
-            = coalesce(click_bursts.asset_key, '')
+            with_deliveries.scored_lead_id = click_bursts.scored_lead_id
+            and with_deliveries.asset_join_key = click_bursts.asset_join_key
             and with_deliveries.click_burst = click_bursts.click_burst
+    where with_deliveries.activity_type = 'email_click'
+
+),
+
+flagged as (
+
+    select
+        with_rules.*,
+        coalesce(
+            case
+                when with_rules.bot_rule_id is not null then 'bot user agent'
+            end,
+            scanner_clicks.scanner_reason
+        ) as bot_reason
+    from with_rules
+    left join scanner_clicks on with_rules.event_id = scanner_clicks.event_id
+
+),
+
+first_time_occurrences as (
+
+    -- Bot events never count, so they cannot use up a first-time-only rule. Only
+    -- first-time-only rules need the ranking.
+    select
+        event_id,
+        row_number() over (
+            partition by scored_lead_id, rule_id
+            order by occurred_at, event_id
+        ) as occurrence_number
+    from flagged
+    where bot_reason is null and rule_id is not null and not is_repeatable
 
 ),
 
 ranked as (
 
     select
-        *,
-        -- Bot events never count, so they cannot use up a first-time-only rule.
-        case
-            when bot_reason is null and rule_id is not null
-                then row_number() over (
-                    partition by
-                        scored_lead_id,
-                        rule_id,
-                        case when bot_reason is null then 0 else 1 end
-                    order by occurred_at, event_id
-                )
-        end as occurrence_number
+        flagged.*,
+        first_time_occurrences.occurrence_number
     from flagged
+    left join first_time_occurrences
+        on flagged.event_id = first_time_occurrences.event_id
 
 ),
 

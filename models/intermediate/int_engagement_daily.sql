@@ -76,8 +76,10 @@ events as (
         on resolved.activity_type = activity_types.activity_type
     left join page_matches
         on
-            resolved.activity_type = 'page_view'
-            and resolved.url_base = page_matches.url_base
+            -- Page rules only score page views; a null key joins nothing.
+            case
+                when resolved.activity_type = 'page_view' then resolved.url_base
+            end = page_matches.url_base
             and coalesce(resolved.url_query, '')
             = coalesce(page_matches.url_query, '')
     left join page_rules
