@@ -214,6 +214,11 @@ def _add_build(commands: argparse._SubParsersAction, common: argparse.ArgumentPa
         metavar="YYYY-MM-DD",
         help="date the scores, decay and windows are computed for (default: today, UTC)",
     )
+    build.add_argument(
+        "--backfill",
+        action="store_true",
+        help="record history for a past --as-of date without raising hot-lead alerts",
+    )
 
 
 def _add_aws_local(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import logging
+import sys
 from pathlib import Path
 
 from lead_scoring import dbt_runner, paths, report
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
+EXIT_USAGE = 2
 # Rejected rows listed on stderr after a load; all of them are in raw.load_rejects.
 REJECTS_SHOWN = 20
 TOP_LEADS = 10
@@ -94,7 +96,14 @@ def _report_rejects(result: LoadResult) -> None:
 def run_build(args: argparse.Namespace) -> int:
     db_path = paths.resolve_db(args.db)
     rules_dir = Path(args.rules) if args.rules else None
-    dbt_vars = {"as_of_date": args.as_of.isoformat()} if args.as_of else None
+    dbt_vars: dict[str, object] = {}
+    if args.as_of:
+        dbt_vars["as_of_date"] = args.as_of.isoformat()
+    if args.backfill:
+        if not args.as_of:
+            print("lead-scoring build: error: --backfill needs --as-of", file=sys.stderr)
+            return EXIT_USAGE
+        dbt_vars["backfill"] = True
     result = _build(db_path, rules_dir, args.full_refresh, dbt_vars, args.verbose)
     print(format_build_summary(db_path, result))
     return EXIT_OK if result.success else EXIT_FAILED
