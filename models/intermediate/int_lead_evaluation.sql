@@ -33,8 +33,8 @@ first_conversions as (
 
 after_conversion as (
 
-    -- NOTE: metric and property points are measured on the scoring date, so engagement
-    -- after the conversion still counts through metric rules.
+    -- NOTE: metric and property points are measured on the scoring date, so
+    -- engagement after the conversion still counts through metric rules.
     select
         ledger.lead_id,
         sum(ledger.points) as points
