@@ -5,13 +5,17 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import CliRunner
 
 from lead_scoring import report
+
+# The run_cli fixture in conftest.py: runs `lead-scoring ARGS...` in a subprocess.
+CliRunner = Callable[..., subprocess.CompletedProcess[str]]
 
 COMMANDS = ("demo", "generate", "load", "build", "report")
 
