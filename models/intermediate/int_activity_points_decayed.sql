@@ -20,18 +20,25 @@ decay_rules as (
 
 ),
 
+scoring_rules as (
+
+    -- The decay rule depends only on the scoring rule and its category, so it
+    -- is chosen once per pair rather than per lead and day.
+    select distinct
+        rule_id,
+        category
+    from daily_points
+
+),
+
 candidates as (
 
     select
-        daily_points.lead_id,
-        daily_points.rule_id,
-        daily_points.activity_date,
+        scoring_rules.rule_id,
+        scoring_rules.category,
         decay_rules.rule_id as decay_rule_id,
         row_number() over (
-            partition by
-                daily_points.lead_id,
-                daily_points.rule_id,
-                daily_points.activity_date
+            partition by scoring_rules.rule_id, scoring_rules.category
             order by
                 case
                     when decay_rules.activity_rule_id is not null then 3
@@ -40,13 +47,13 @@ candidates as (
                 end desc,
                 decay_rules.rule_id
         ) as decay_rank
-    from daily_points
+    from scoring_rules
     inner join decay_rules
         on
-            daily_points.rule_id = decay_rules.activity_rule_id
+            scoring_rules.rule_id = decay_rules.activity_rule_id
             or (
                 decay_rules.activity_rule_id is null
-                and decay_rules.category in (daily_points.category, '*')
+                and decay_rules.category in (scoring_rules.category, '*')
             )
 
 ),
@@ -67,9 +74,8 @@ with_age as (
     from daily_points
     left join candidates
         on
-            daily_points.lead_id = candidates.lead_id
-            and daily_points.rule_id = candidates.rule_id
-            and daily_points.activity_date = candidates.activity_date
+            daily_points.rule_id = candidates.rule_id
+            and daily_points.category = candidates.category
             and candidates.decay_rank = 1
     left join decay_rules
         on candidates.decay_rule_id = decay_rules.rule_id

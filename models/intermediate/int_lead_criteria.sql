@@ -24,7 +24,7 @@ criteria as (
 
 ),
 
-evaluated as (
+lead_values as (
 
     select
         lead_profiles.lead_id,
@@ -32,18 +32,37 @@ evaluated as (
         criteria.rule_id,
         criteria.description,
         criteria.attribute,
+        criteria.operator,
+        criteria.rule_value,
         attributes.value,
+        coalesce(attributes.value, '') as value_key,
         criteria.match_adjustment,
-        criteria.no_match_adjustment,
-        {{ lead_scoring.compare_values(
-            'attributes.value', 'criteria.operator', 'criteria.rule_value') }}
-            as is_match
+        criteria.no_match_adjustment
     from lead_profiles
     inner join criteria on lead_profiles.profile_id = criteria.profile_id
     left join attributes
         on
             lead_profiles.lead_id = attributes.lead_id
             and criteria.attribute = attributes.attribute
+
+),
+
+outcomes as (
+
+    {{ lead_scoring.distinct_outcomes('lead_values') }}
+
+),
+
+evaluated as (
+
+    select
+        lead_values.*,
+        outcomes.is_match
+    from lead_values
+    inner join outcomes
+        on
+            lead_values.rule_id = outcomes.rule_id
+            and lead_values.value_key = outcomes.value_key
 
 )
 

@@ -37,16 +37,17 @@ default_profile as (
 
 ),
 
-evaluated as (
+lead_values as (
 
     select
         leads.lead_id,
         assignments.rule_id,
         assignments.priority,
         assignments.profile_id,
-        {{ lead_scoring.compare_values(
-            'attributes.value', 'assignments.operator', 'assignments.rule_value') }}
-            as is_match
+        assignments.operator,
+        assignments.rule_value,
+        attributes.value,
+        coalesce(attributes.value, '') as value_key
     from leads
     cross join assignments
     inner join profiles on assignments.profile_id = profiles.profile_id
@@ -54,6 +55,25 @@ evaluated as (
         on
             leads.lead_id = attributes.lead_id
             and assignments.attribute = attributes.attribute
+
+),
+
+outcomes as (
+
+    {{ lead_scoring.distinct_outcomes('lead_values') }}
+
+),
+
+evaluated as (
+
+    select
+        lead_values.*,
+        outcomes.is_match
+    from lead_values
+    inner join outcomes
+        on
+            lead_values.rule_id = outcomes.rule_id
+            and lead_values.value_key = outcomes.value_key
 
 ),
 

@@ -33,7 +33,8 @@ lead_values as (
         property_rules.rule_value,
         property_rules.points,
         property_rules.category,
-        attributes.value
+        attributes.value,
+        coalesce(attributes.value, '') as value_key
     from leads
     cross join property_rules
     left join attributes
@@ -43,13 +44,22 @@ lead_values as (
 
 ),
 
+outcomes as (
+
+    {{ lead_scoring.distinct_outcomes('lead_values') }}
+
+),
+
 compared as (
 
     select
-        *,
-        {{ lead_scoring.compare_values('value', 'operator', 'rule_value') }}
-            as is_match
+        lead_values.*,
+        outcomes.is_match
     from lead_values
+    inner join outcomes
+        on
+            lead_values.rule_id = outcomes.rule_id
+            and lead_values.value_key = outcomes.value_key
 
 )
 

@@ -1,8 +1,11 @@
+{{ config(materialized='table') }}
+
 {#
     Every fact about a lead that a rule can test, as (lead, attribute, value) rows:
     the contract's fit fields, the fields of the lead's account (prefixed account_),
     the email domain, and any custom attribute. A missing value has no row, so
-    operators see it as missing.
+    operators see it as missing. A table, not a view: three models join it per lead
+    and rule, and a view would repeat the ranking for each.
 #}
 {%- set lead_fields = [
     'job_title', 'department', 'country', 'industry', 'company_size',
