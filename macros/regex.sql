@@ -26,3 +26,16 @@
 {% macro duckdb__regex_matches(expression, pattern) -%}
     regexp_matches({{ expression }}, {{ pattern }}, 'i')
 {%- endmacro %}
+
+{# True when the text is a valid regular expression; engines without a safe test say true. #}
+{% macro regex_is_valid(pattern) -%}
+    {{ return(adapter.dispatch('regex_is_valid', 'lead_scoring')(pattern)) }}
+{%- endmacro %}
+
+{% macro default__regex_is_valid(pattern) -%}
+    true
+{%- endmacro %}
+
+{% macro duckdb__regex_is_valid(pattern) -%}
+    (try(regexp_matches('', {{ pattern }})) is not null)
+{%- endmacro %}

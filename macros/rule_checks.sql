@@ -65,6 +65,12 @@
     union all
     {{ lead_scoring.rule_problem(
         rule_table,
+        "lower(trim(operator)) = 'matches' and nullif(trim(value), '') is not null "
+        ~ "and not " ~ lead_scoring.regex_is_valid('value'),
+        "concat('invalid regular expression ', value)") }}
+    union all
+    {{ lead_scoring.rule_problem(
+        rule_table,
         "nullif(trim(attribute), '') is null",
         "'attribute is blank'") }}
 {%- endmacro %}

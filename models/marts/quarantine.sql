@@ -189,6 +189,78 @@ unknown_lead_activities as (
 
 ),
 
+unprocessed_activities as (
+
+    -- A valid first delivery that no build picked up: it reached the warehouse
+    -- with a loaded_at older than events already processed, and incremental
+    -- builds select by loaded_at. A full refresh scores it.
+    select
+        'activities' as source_table,
+        delivery_ranks.event_id as record_id,
+        'loaded_at older than events already processed (run a full refresh)'
+            as reason,
+        {{ dbt.concat([
+            "coalesce(delivery_ranks.activity_type, '')", "' at '",
+            "coalesce(delivery_ranks.occurred_at_text, '')"
+        ]) }} as record,
+        delivery_ranks.loaded_at
+    from delivery_ranks
+    left join kept_activities
+        on delivery_ranks.event_id = kept_activities.event_id
+    where
+        delivery_ranks.delivery_rank = 1
+        and kept_activities.event_id is null
+
+),
+
+unknown_lead_conversions as (
+
+    select
+        'conversions' as source_table,
+        conversions.lead_id as record_id,
+        'lead_id not found in leads (held until the lead arrives)' as reason,
+        {{ dbt.concat([
+            "coalesce(conversions.conversion_type, '')", "' '",
+            "coalesce(" ~ dbt.cast('conversions.converted_at', dbt.type_string())
+            ~ ", '')"
+        ]) }} as record,
+        cast(null as {{ dbt.type_timestamp() }}) as loaded_at
+    from conversions
+    left join leads on conversions.lead_id = leads.lead_id
+    where conversions.rejection_reason is null and leads.lead_id is null
+
+),
+
+attribute_keys as (
+
+    select
+        {{ lead_scoring.clean_text('lead_id') }} as lead_id,
+        {{ lead_scoring.clean_text('attribute') }} as attribute,
+        {{ lead_scoring.clean_text('value') }} as value
+    from raw_attributes
+
+),
+
+unknown_lead_attributes as (
+
+    select
+        'lead_attributes' as source_table,
+        attribute_keys.lead_id as record_id,
+        'lead_id not found in leads (held until the lead arrives)' as reason,
+        {{ dbt.concat([
+            "attribute_keys.attribute", "'='",
+            "coalesce(attribute_keys.value, '')"
+        ]) }} as record,
+        cast(null as {{ dbt.type_timestamp() }}) as loaded_at
+    from attribute_keys
+    left join leads on attribute_keys.lead_id = leads.lead_id
+    where
+        attribute_keys.lead_id is not null
+        and attribute_keys.attribute is not null
+        and leads.lead_id is null
+
+),
+
 rejected_conversions as (
 
     select
@@ -224,6 +296,12 @@ union all
 select * from redelivered_activities
 union all
 select * from unknown_lead_activities
+union all
+select * from unprocessed_activities
+union all
+select * from unknown_lead_conversions
+union all
+select * from unknown_lead_attributes
 union all
 select * from rejected_conversions
 union all

@@ -71,8 +71,12 @@ checked as (
                 then 'occurred_at in the future'
             when
                 typed.duration_seconds_text is not null
-                and (
-                    typed.duration_seconds is null or typed.duration_seconds < 0
+                -- Also rejects NaN and infinity, which parse as numbers.
+                -- A visit cannot last longer than a day.
+                and not coalesce(
+                    typed.duration_seconds >= 0
+                    and typed.duration_seconds <= 86400,
+                    false
                 )
                 then 'invalid duration_seconds'
         end as rejection_reason

@@ -28,7 +28,10 @@ checked as (
             when lead_id is null then 'missing lead_id'
             when converted_at_text is not null and converted_at is null
                 then 'unparseable converted_at'
-            when amount_text is not null and amount is null
+            -- NaN and infinity parse as numbers but are not amounts.
+            when
+                amount_text is not null
+                and not coalesce(amount > -1e15 and amount < 1e15, false)
                 then 'amount is not a number'
         end as rejection_reason
     from typed

@@ -15,7 +15,7 @@ from typing import NoReturn
 
 import duckdb
 
-from lead_scoring import __version__, paths
+from lead_scoring import __version__, dbt_runner, paths
 from lead_scoring.cli_commands import (
     run_build,
     run_demo,
@@ -30,6 +30,7 @@ from lead_scoring.report import ReportError
 
 log = logging.getLogger("lead_scoring")
 
+EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -296,6 +297,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (LoadError, MappingError, ReportError, FileNotFoundError, ValueError) as error:
         _error_line(args.command, str(error))
         return EXIT_USAGE
+    except dbt_runner.BuildLockedError as error:
+        _error_line(args.command, str(error))
+        return EXIT_FAILED
+    except BrokenPipeError:
+        # The reader of our output went away (for example `| head`); nothing to report.
+        return EXIT_OK
     except duckdb.Error as error:
         _error_line(args.command, f"warehouse error: {_one_line(str(error))}")
         return EXIT_FAILED
