@@ -1,0 +1,118 @@
+"""Malformed input ends in the quarantine with a reason, never silently dropped."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from warehouse_helpers import Build, execute, query
+
+from lead_scoring import paths, warehouse
+
+pytestmark = pytest.mark.slow
+
+LEAD = (
+    "L1", "ann@acme.example", None, "owner@example.com", "VP Marketing", "Marketing",
+    "United States", "Software", "200", None, "web",
+    "2026-10-01T00:00:00Z", "2026-10-01T00:00:00Z",
+)  # fmt: skip
+
+
+def event(event_id: str, **fields: str) -> tuple:
+    values = {
+        "lead_id": "L1",
+        "activity_type": "session",
+        "occurred_at": "2026-11-20T10:00:00Z",
+        "loaded_at": "2026-11-20T10:01:00Z",
+        **fields,
+    }
+    columns = warehouse.RAW_TABLES["activities"]
+    return tuple(event_id if name == "event_id" else values.get(name) for name in columns)
+
+
+@pytest.fixture
+def tiny_db(tmp_path: Path) -> Path:
+    db_path = tmp_path / "tiny.duckdb"
+    con = warehouse.connect(db_path)
+    try:
+        warehouse.create_raw_tables(con)
+        warehouse.insert_rows(con, "leads", [LEAD])
+        warehouse.insert_rows(
+            con,
+            "activities",
+            [
+                event("ok", duration_seconds="600"),
+                event("nan", duration_seconds="NaN"),
+                event("infinite", duration_seconds="inf"),
+                event("two-days", duration_seconds="172800"),
+            ],
+        )
+        warehouse.insert_rows(
+            con,
+            "conversions",
+            [
+                ("L1", "2026-11-25T00:00:00Z", "won", "-1e400"),
+                ("NOBODY", "2026-11-25T00:00:00Z", "won", "100"),
+            ],
+        )
+        warehouse.insert_rows(con, "lead_attributes", [("NOBODY", "requested_demo", "yes")])
+    finally:
+        con.close()
+    return db_path
+
+
+def reasons(db_path: Path) -> dict[str, str]:
+    return dict(query(db_path, "select record_id, reason from marts.quarantine"))
+
+
+def test_non_finite_numbers_are_quarantined(tiny_db: Path, build: Build) -> None:
+    build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"})
+    found = reasons(tiny_db)
+    assert found["nan"] == "invalid duration_seconds"
+    assert found["infinite"] == "invalid duration_seconds"
+    assert found["two-days"] == "invalid duration_seconds"
+    assert "ok" not in found
+    assert found["L1"] == "amount is not a number"
+
+
+def test_rows_of_unknown_leads_are_listed(tiny_db: Path, build: Build) -> None:
+    build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"})
+    listed = query(
+        tiny_db,
+        "select source_table from marts.quarantine where record_id = 'NOBODY' "
+        "and reason like 'lead_id not found%' order by 1",
+    )
+    assert listed == [("conversions",), ("lead_attributes",)]
+
+
+def test_event_loaded_out_of_order_is_listed(tiny_db: Path, build: Build) -> None:
+    build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"})
+    execute(
+        tiny_db,
+        "insert into raw.activities (event_id, lead_id, activity_type, occurred_at, loaded_at)"
+        " values ('backdated', 'L1', 'chat', '2026-11-18T09:00:00Z', '2026-11-19T00:00:00Z')",
+    )
+    build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"})
+    assert reasons(tiny_db)["backdated"].startswith("loaded_at older than events already")
+
+    build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"}, full_refresh=True)
+    assert "backdated" not in reasons(tiny_db)
+    (chat_events,) = query(
+        tiny_db, "select count(*) from intermediate.int_points_daily where rule_id = 'act_chat'"
+    )[0]
+    assert chat_events == 1
+
+
+def test_invalid_regular_expression_names_rule(tiny_db: Path, tmp_path: Path, build: Build) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(paths.default_rules_dir(), rules)
+    with (rules / "property_rules.csv").open("a") as handle:
+        handle.write("prop_bad_regex,Broken pattern,true,job_title,matches,(unclosed[,5,fit\n")
+
+    result = build(tiny_db, rules_dir=rules, expect_failure=True)
+
+    assert not result.success
+    assert "property_rules: rule prop_bad_regex: invalid regular expression (unclosed[" in (
+        result.rule_problems
+    )
