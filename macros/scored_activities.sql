@@ -71,8 +71,8 @@ with_rules as (
         coalesce(page_rules.points, activity_rules.points, 0) as raw_points,
         coalesce(page_rules.category, activity_rules.category) as category,
         coalesce(page_rules.is_priority, false) as is_priority,
-        -- Page rules score the first time too unless the page-view rule says
-        -- otherwise; the daily cap of the page-view rule covers every page.
+        -- A page rule takes is_repeatable and daily_cap from the page-view rule,
+        -- so that rule's cap limits the points of every page.
         coalesce(activity_rules.is_repeatable, true) as is_repeatable,
         activity_rules.daily_cap,
         bot_user_agents.bot_rule_id

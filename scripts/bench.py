@@ -119,7 +119,7 @@ def run_step(program: str, *arguments: str) -> tuple[dict, float]:
     if completed.returncode != 0:
         raise SystemExit(f"benchmark step failed:\n{completed.stderr[-3000:]}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the largest of any child so far, in KiB on Linux; a step
+    # ru_maxrss of children is the largest of any child so far, in KiB on Linux. So a step
     # that peaks lower than an earlier one reports the earlier peak.
     peak = max(before, after) * 1024 / GIB
     # The JSON is the last line; anything before it (a progress bar) is not ours.
