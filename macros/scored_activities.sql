@@ -71,8 +71,8 @@ with_rules as (
         coalesce(page_rules.points, activity_rules.points, 0) as raw_points,
         coalesce(page_rules.category, activity_rules.category) as category,
         coalesce(page_rules.is_priority, false) as is_priority,
-        -- A page rule takes is_repeatable and daily_cap from the page-view rule,
-        -- so that rule's cap limits the points of every page.
+        -- A page rule takes is_repeatable and daily_cap from the page-view rule:
+        -- each page rule's daily points are capped at the page-view rule's cap.
         coalesce(activity_rules.is_repeatable, true) as is_repeatable,
         activity_rules.daily_cap,
         bot_user_agents.bot_rule_id
