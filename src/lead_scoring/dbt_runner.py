@@ -170,7 +170,8 @@ def last_successful_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
 
 
 @contextlib.contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
+def patched_environ(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the length of a block, then restore the old values."""
     saved = {key: os.environ.get(key) for key in values}
     os.environ.update(values)
     try:
@@ -205,7 +206,7 @@ def invoke_dbt(args: Sequence[str], db_path: Path, rules_dir: Path | None = None
         "--profiles-dir",
         str(project),
     ]
-    with _environment(env):
+    with patched_environ(env):
         try:
             return dbtRunner().invoke(full_args)
         finally:
