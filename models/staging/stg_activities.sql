@@ -63,8 +63,8 @@ checked as (
             when typed.occurred_at is null then 'unparseable occurred_at'
             when typed.loaded_at_text is null then 'missing loaded_at'
             when typed.loaded_at is null then 'unparseable loaded_at'
-            -- An event cannot happen after it reached the warehouse; a small
-            -- lead is a skewed clock at the source, a large one is a broken
+            -- An event cannot happen after it reached the warehouse. A small
+            -- lead is a skewed clock at the source, a large one a broken
             -- timestamp.
             when typed.occurred_at > {{ dbt.dateadd(
                 'minute', var('clock_skew_tolerance_minutes'), 'typed.loaded_at') }}

@@ -105,7 +105,7 @@ class BuildResult:
 
 
 def check_rules_dir(rules_dir: Path) -> None:
-    """Raise RuleSetError unless the folder holds every rule table."""
+    """Raise RuleSetError unless the folder contains every rule table."""
     if not rules_dir.is_dir():
         raise RuleSetError(f"rules folder not found: {rules_dir}")
     missing = [name for name in RULE_FILES if not (rules_dir / name).is_file()]
@@ -120,7 +120,7 @@ def rules_fingerprint(rules_dir: Path) -> str:
     """Hash the content of the rule and reference tables.
 
     Rows are parsed and sorted first, so reordering rows or changing quoting and line endings
-    in a spreadsheet does not count as a rule change; any changed value does.
+    in a spreadsheet does not count as a rule change. Any changed value does.
     """
     digest = hashlib.sha256()
     reference_dir = paths.project_dir() / "seeds" / "reference"
@@ -257,9 +257,9 @@ def build(
 ) -> BuildResult:
     """Build the whole project (seeds, models, tests) and record the run in meta.run_log.
 
-    A full refresh happens when asked for, when the warehouse has no successful build yet, or
-    when the rule tables differ from the ones the last successful build used: rule changes are
-    retroactive, so every rule-dependent layer is rebuilt from all activity.
+    A full refresh happens when requested, when the warehouse has no successful build yet, or
+    when the rule tables differ from the ones the last successful build used. Rule changes are
+    retroactive, so every rule-dependent layer is then rebuilt from all activity.
 
     The build runs on a copy of the warehouse file that replaces the original only when every
     model and test passed. A failed, invalid or killed build leaves the published warehouse
@@ -388,7 +388,7 @@ def run_unit_tests(db_path: Path) -> list[NodeResult]:
     """Run every dbt unit test against a built warehouse and return the results.
 
     Unit tests read the column types of the models they feed, so the warehouse must have
-    been built once; the rows they use are all given in the tests themselves.
+    been built once. The rows they use are all given in the tests themselves.
     """
     with build_lock(db_path):
         result = invoke_dbt(["test", "--select", "test_type:unit", "--quiet"], db_path)

@@ -63,7 +63,7 @@ def test_score_auc_at_least_080(report: dict) -> None:
     assert report["auc_score"] >= 0.80
 
 
-def test_grade_a_b_convert_twice_as_often_as_d_f(report: dict) -> None:
+def test_grades_a_b_double_d_f_rate(report: dict) -> None:
     def rate(letters: str) -> float:
         grades = [grade for grade in report["grades"] if grade["grade"][0] in letters]
         leads = sum(grade["leads"] for grade in grades)
