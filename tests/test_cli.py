@@ -202,6 +202,20 @@ def _write_marts(db_path: Path) -> None:
                 as t(measure, auc, leads, conversions)
             """
         )
+        con.execute(
+            """
+            create table marts.withheld_points as
+            select * from (values
+                ('first_time', null, 2, 2, 40.0),
+                ('bot', 'bot user agent', 1, 3, 12.0),
+                ('bot', 'email link scanner: click right after delivery', 1, 2, 6.0),
+                ('daily_cap', 'positive rules', 3, null, 1500.0),
+                ('daily_cap', 'negative rules', 3, null, -5.0),
+                ('decay', 'age', 4, null, 2.25),
+                ('score_limit', 'total', 5, null, 0.0)
+            ) as t(reason, detail, reason_order, events, points)
+            """
+        )
 
 
 @pytest.fixture
@@ -239,6 +253,43 @@ def test_report_table_format(run_cli: CliRunner, marts_db: Path):
     assert "ROC AUC of score: 1.000" in result.stdout
     assert "Conversion by grade:" in result.stdout
     assert "100.0%" in result.stdout
+
+
+def test_report_withheld_section(run_cli: CliRunner, marts_db: Path):
+    result = run_cli("report", "--db", str(marts_db))
+    assert result.returncode == 0, result.stderr
+    section = result.stdout.split("Points withheld:\n", 1)[1].splitlines()
+    assert section[0].split() == ["reason", "detail", "events", "points"]
+    assert [line.split()[0] for line in section[2:]] == [
+        "bot",
+        "bot",
+        "first_time",
+        "daily_cap",
+        "daily_cap",
+        "decay",
+        "score_limit",
+    ]
+    assert section[4].split() == ["first_time", "-", "2", "40"]
+    assert section[5].split() == ["daily_cap", "negative", "rules", "-", "-5"]
+    assert section[7].split() == ["decay", "age", "-", "2.25"]
+
+
+def test_report_json_withheld(run_cli: CliRunner, marts_db: Path):
+    result = run_cli("report", "--format", "json", "--db", str(marts_db))
+    assert result.returncode == 0, result.stderr
+    withheld = json.loads(result.stdout)["points_withheld"]
+    assert len(withheld) == 7
+    assert withheld[0] == {"reason": "bot", "detail": "bot user agent", "events": 3, "points": 12.0}
+    assert withheld[3]["events"] is None
+
+
+def test_withheld_totals_line(marts_db: Path):
+    with contextlib.closing(report.open_warehouse(marts_db)) as con:
+        line = report.format_withheld_totals(report.withheld_points(con))
+    assert line == (
+        "Points withheld: bot 18 (5 events), first_time 40 (2 events), daily_cap 1,495, "
+        "decay 2.25, score_limit 0"
+    )
 
 
 def test_report_from_environment_db(run_cli: CliRunner, marts_db: Path):

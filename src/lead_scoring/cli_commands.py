@@ -158,13 +158,15 @@ def _one_line(text: str | None) -> str:
 
 def _counts_section(db_path: Path) -> list[str]:
     with contextlib.closing(report.open_warehouse(db_path)) as con:
-        report.require_tables(con, [report.QUALIFICATION, report.QUARANTINE])
+        report.require_tables(con, [report.QUALIFICATION, report.QUARANTINE, report.WITHHELD])
         raw = report.raw_counts(con)
         stages = report.stage_counts(con)
         quarantine = report.quarantine_counts(con)
+        withheld = report.withheld_points(con)
     raw_line = ", ".join(f"{table} {count:,}" for table, count in raw.items())
     return [
         f"Raw rows: {raw_line}",
+        report.format_withheld_totals(withheld),
         "",
         "Leads per stage:",
         report.format_table(stages),
@@ -177,12 +179,17 @@ def _counts_section(db_path: Path) -> list[str]:
 def run_report(args: argparse.Namespace) -> int:
     db_path = paths.resolve_db(args.db)
     with contextlib.closing(report.open_warehouse(db_path)) as con:
-        report.require_tables(con, [report.QUALIFICATION, report.PERFORMANCE, report.AUC])
+        report.require_tables(
+            con, [report.QUALIFICATION, report.PERFORMANCE, report.AUC, report.WITHHELD]
+        )
         result = report.performance(con)
+        withheld = report.withheld_points(con)
     if args.format == "json":
-        print(json.dumps(result, indent=2))
+        print(json.dumps({**result, "points_withheld": withheld}, indent=2))
     else:
         print(report.format_performance(result))
+        print()
+        print(report.format_withheld(withheld))
     return EXIT_OK
 
 

@@ -19,6 +19,7 @@ QUALIFICATION = f"{MARTS}.lead_qualification"
 QUARANTINE = f"{MARTS}.quarantine"
 PERFORMANCE = f"{MARTS}.scoring_performance"
 AUC = f"{MARTS}.scoring_auc"
+WITHHELD = f"{MARTS}.withheld_points"
 
 
 class ReportError(RuntimeError):
@@ -117,6 +118,26 @@ def top_leads(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[dict[str,
         from {QUALIFICATION}
         order by score desc nulls last, grade_step desc nulls last, lead_id
         limit {int(limit)}
+        """,
+    )
+
+
+def withheld_points(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Return the points withheld per reason and detail, in report order.
+
+    Events are counted for bot and first_time only. The other reasons apply to a lead's day
+    or total rather than to events, so their events are None.
+    """
+    return _rows(
+        con,
+        f"""
+        select
+            reason,
+            detail,
+            events,
+            cast(round(points, 2) as double) as points
+        from {WITHHELD}
+        order by reason_order, detail nulls first
         """,
     )
 
@@ -239,6 +260,30 @@ def format_performance(result: dict[str, Any]) -> str:
         ),
     ]
     return "\n".join(lines)
+
+
+def format_withheld(rows: Sequence[dict[str, Any]]) -> str:
+    """Format the points withheld per reason and detail as a titled table."""
+    table = format_table(rows, ["reason", "detail", "events", "points"])
+    return f"Points withheld:\n{table}"
+
+
+def format_withheld_totals(rows: Sequence[dict[str, Any]]) -> str:
+    """Format the points withheld per reason on one line, with events where counted."""
+    points: dict[str, float] = {}
+    events: dict[str, int] = {}
+    for row in rows:
+        reason = row["reason"]
+        points[reason] = points.get(reason, 0.0) + row["points"]
+        if row["events"] is not None:
+            events[reason] = events.get(reason, 0) + row["events"]
+    parts = []
+    for reason, total in points.items():
+        part = f"{reason} {_cell(round(total, 2))}"
+        if reason in events:
+            part += f" ({events[reason]:,} events)"
+        parts.append(part)
+    return "Points withheld: " + (", ".join(parts) or "none")
 
 
 def _performance_columns(key: str) -> list[str]:

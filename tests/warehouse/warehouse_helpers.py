@@ -20,6 +20,7 @@ SAMPLE = GeneratorConfig(leads=300, events=9_000, seed=11, reference_date=REFERE
 # History, transitions and alerts also depend on when each run happened.
 DETERMINISTIC_MARTS = (
     "marts.score_ledger",
+    "marts.withheld_points",
     "marts.lead_scores",
     "marts.lead_category_scores",
     "marts.lead_grades",
