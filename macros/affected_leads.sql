@@ -23,10 +23,14 @@
 
     A late event changes its own day and, through first-time-only rules, later days; an
     identify event brings in the visitor's earlier events. Both reach back to the day of
-    the earliest event concerned. `resolved` is a CTE of resolved_activities() and
-    `this_relation` the incremental model whose max_loaded_at is the watermark.
+    the earliest event concerned. `this_relation` is the incremental model whose
+    max_loaded_at is the watermark.
+
+    Each branch starts from a filter on loaded_at, which int_activities stores in load
+    order, so a run reads the new events and the events of the leads they touch rather
+    than every event ever loaded.
 #}
-{% macro affected_leads(resolved, this_relation) -%}
+{% macro affected_leads(this_relation) -%}
     with
 
     watermark as (
@@ -38,19 +42,56 @@
 
     ),
 
+    new_events as (
+
+        select
+            activities.lead_id,
+            activities.visitor_id,
+            activities.activity_date
+        from {{ ref('int_activities') }} as activities
+        cross join watermark
+        where activities.loaded_at >= watermark.loaded_at
+
+    ),
+
+    new_links as (
+
+        select identities.*
+        from {{ ref('int_identity_map') }} as identities
+        cross join watermark
+        where identities.loaded_at >= watermark.loaded_at
+
+    ),
+
     touched as (
 
         select
-            {{ resolved }}.scored_lead_id as lead_id,
-            {{ resolved }}.activity_date
-        from {{ resolved }}
-        cross join watermark
-        where
-            {{ resolved }}.scored_lead_id is not null
-            and (
-                {{ resolved }}.loaded_at >= watermark.loaded_at
-                or {{ resolved }}.identified_loaded_at >= watermark.loaded_at
-            )
+            lead_id,
+            activity_date
+        from new_events
+        where lead_id is not null
+
+        union all
+
+        -- New anonymous events of a visitor identified earlier.
+        select
+            identities.lead_id,
+            new_events.activity_date
+        from new_events
+        inner join {{ ref('int_identity_map') }} as identities
+            on new_events.visitor_id = identities.visitor_id
+        where new_events.lead_id is null
+
+        union all
+
+        -- A new link brings in every anonymous event of the visitor.
+        select
+            new_links.lead_id,
+            activities.activity_date
+        from new_links
+        inner join {{ ref('int_activities') }} as activities
+            on new_links.visitor_id = activities.visitor_id
+        where activities.lead_id is null
 
     )
 
@@ -59,4 +100,34 @@
         min(activity_date) as from_date
     from touched
     group by lead_id
+{%- endmacro %}
+
+{#
+    resolved_activities() for the leads in `affected` only, from the day in its column
+    `from_column` on. Reads the events of those leads, not all events.
+#}
+{% macro affected_activities(affected, from_column) -%}
+    select
+        activities.*,
+        activities.lead_id as scored_lead_id,
+        cast(null as {{ dbt.type_timestamp() }}) as identified_loaded_at
+    from {{ ref('int_activities') }} as activities
+    inner join {{ affected }}
+        on activities.lead_id = {{ affected }}.lead_id
+    where activities.activity_date >= {{ affected }}.{{ from_column }}
+
+    union all
+
+    select
+        activities.*,
+        identities.lead_id as scored_lead_id,
+        identities.loaded_at as identified_loaded_at
+    from {{ ref('int_activities') }} as activities
+    inner join {{ ref('int_identity_map') }} as identities
+        on activities.visitor_id = identities.visitor_id
+    inner join {{ affected }}
+        on identities.lead_id = {{ affected }}.lead_id
+    where
+        activities.lead_id is null
+        and activities.activity_date >= {{ affected }}.{{ from_column }}
 {%- endmacro %}

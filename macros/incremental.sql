@@ -28,3 +28,8 @@
         cast({{ dbt.current_timestamp() }} as date)
     {%- endif -%}
 {%- endmacro %}
+
+{# When this dbt invocation started (UTC), the same in every model of the run. #}
+{% macro run_timestamp() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }})
+{%- endmacro %}

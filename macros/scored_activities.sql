@@ -6,11 +6,16 @@
     those of the leads a run must recompute; every window below is partitioned by lead,
     so a lead's result never depends on another lead's events.
 
+    A caller may also pass only a lead's recent events, from at least a day before the
+    first day it needs. The scanner windows look back seconds, so a day is enough; for
+    first-time-only rules `prior_counts` (columns lead_id, rule_id, counted_events) says
+    how many counted events of each rule the lead had before the events passed.
+
     Per event this decides the rule (a page rule replaces the default page-view rule),
     the raw points, whether a bot or an email link scanner produced the event, and
     whether a first-time-only rule has already scored for the lead.
 #}
-{% macro scored_activities(events) -%}
+{% macro scored_activities(events, prior_counts=none) -%}
 
 with
 
@@ -193,13 +198,24 @@ first_time_occurrences as (
     -- Bot events never count, so they cannot use up a first-time-only rule. Only
     -- first-time-only rules need the ranking.
     select
-        event_id,
+        flagged.event_id,
         row_number() over (
-            partition by scored_lead_id, rule_id
-            order by occurred_at, event_id
-        ) as occurrence_number
+            partition by flagged.scored_lead_id, flagged.rule_id
+            order by flagged.occurred_at, flagged.event_id
+        )
+        {%- if prior_counts %} + coalesce(prior_counts.counted_events, 0){% endif %}
+            as occurrence_number
     from flagged
-    where bot_reason is null and rule_id is not null and not is_repeatable
+    {% if prior_counts %}
+        left join {{ prior_counts }} as prior_counts
+            on
+                flagged.scored_lead_id = prior_counts.lead_id
+                and flagged.rule_id = prior_counts.rule_id
+    {% endif %}
+    where
+        flagged.bot_reason is null
+        and flagged.rule_id is not null
+        and not flagged.is_repeatable
 
 ),
 

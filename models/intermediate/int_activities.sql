@@ -13,28 +13,57 @@
     is still picked up by the next run without a guessed lookback.
 #}
 
+-- depends_on: {{ ref('activity_types') }}
+-- depends_on: {{ source('raw', 'activities') }}
+
 with
 
-activities as (
+{% if is_incremental() %}
 
-    select * from {{ ref('stg_activities') }}
+    watermark as (
 
-),
+        select
+            coalesce(max(loaded_at), cast('1900-01-01' as timestamp))
+                as loaded_at
+        from {{ this }}
+
+    ),
+
+    new_raw as (
+
+        -- Only loaded_at is parsed to pick the new rows; the full contract check
+        -- below then runs on them alone.
+        -- >= rather than >: rows loaded in the same instant as the last batch are
+        -- checked again, and the anti-join below drops the ones already kept.
+        select raw_activities.*
+        from {{ source('raw', 'activities') }} as raw_activities
+        cross join watermark
+        where
+            {{ lead_scoring.parse_timestamp('raw_activities.loaded_at') }}
+            >= watermark.loaded_at
+
+    ),
+
+    activities as (
+
+        {{ lead_scoring.checked_activities('new_raw') }}
+
+    ),
+
+{% else %}
+
+    activities as (
+
+        select * from {{ ref('stg_activities') }}
+
+    ),
+
+{% endif %}
 
 new_activities as (
 
     select * from activities
-    where
-        rejection_reason is null
-    {% if is_incremental() %}
-        -- >= rather than >: rows loaded in the same instant as the last
-        -- batch are checked again, and the anti-join below drops the ones
-        -- already kept.
-        and loaded_at >= (
-            select coalesce(max(loaded_at), cast('1900-01-01' as timestamp))
-            from {{ this }}
-        )
-    {% endif %}
+    where rejection_reason is null
 
 ),
 
@@ -91,7 +120,10 @@ final as (
         -- timestamps
         occurred_at,
         cast(occurred_at as date) as activity_date,
-        loaded_at
+        loaded_at,
+        -- Tells the events of this run from earlier ones, for models that need
+        -- the load-time watermark as it was before the run.
+        {{ lead_scoring.run_timestamp() }} as processed_at
     from unseen
 
 )

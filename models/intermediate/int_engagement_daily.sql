@@ -15,11 +15,29 @@
 
 with
 
-resolved as (
+{% if is_incremental() %}
 
-    {{ lead_scoring.resolved_activities() }}
+    affected as (
 
-),
+        {{ lead_scoring.affected_leads(this) }}
+
+    ),
+
+    resolved as (
+
+        {{ lead_scoring.affected_activities('affected', 'from_date') }}
+
+    ),
+
+{% else %}
+
+    resolved as (
+
+        {{ lead_scoring.resolved_activities() }}
+
+    ),
+
+{% endif %}
 
 activity_types as (
 
@@ -45,16 +63,6 @@ bot_user_agents as (
 
 ),
 
-{% if is_incremental() %}
-
-    affected as (
-
-        {{ lead_scoring.affected_leads('resolved', this) }}
-
-    ),
-
-{% endif %}
-
 events as (
 
     select
@@ -66,12 +74,6 @@ events as (
         coalesce(activity_types.is_session, false) as is_session,
         coalesce(page_rules.is_priority, false) as is_priority
     from resolved
-    {% if is_incremental() %}
-        inner join affected
-            on
-                resolved.scored_lead_id = affected.lead_id
-                and resolved.activity_date >= affected.from_date
-    {% endif %}
     left join activity_types
         on resolved.activity_type = activity_types.activity_type
     left join page_matches

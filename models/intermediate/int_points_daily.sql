@@ -15,29 +15,63 @@
 
 with
 
-resolved as (
-
-    {{ lead_scoring.resolved_activities() }}
-
-),
-
 {% if is_incremental() %}
 
     affected as (
 
-        {{ lead_scoring.affected_leads('resolved', this) }}
+        {{ lead_scoring.affected_leads(this) }}
+
+    ),
+
+    scope as (
+
+        -- A day of margin before the first changed day feeds the email-scanner
+        -- windows, which look back seconds and can cross midnight.
+        select
+            lead_id,
+            from_date,
+            {{ dbt.dateadd('day', -1, 'from_date') }} as read_from_date
+        from affected
 
     ),
 
     events_to_score as (
 
-        select resolved.*
-        from resolved
-        inner join affected on resolved.scored_lead_id = affected.lead_id
+        {{ lead_scoring.affected_activities('scope', 'read_from_date') }}
+
+    ),
+
+    prior_counts as (
+
+        -- What first-time-only rules need from before the events read: how many
+        -- counted events each rule already had. Days before read_from_date are
+        -- not recomputed, so their rows are final.
+        select
+            existing.lead_id,
+            existing.rule_id,
+            sum(existing.counted_events) as counted_events
+        from {{ this }} as existing
+        inner join scope
+            on
+                existing.lead_id = scope.lead_id
+                and existing.activity_date < scope.read_from_date
+        group by existing.lead_id, existing.rule_id
+
+    ),
+
+    scored as (
+
+        {{ lead_scoring.scored_activities('events_to_score', 'prior_counts') }}
 
     ),
 
 {% else %}
+
+    resolved as (
+
+        {{ lead_scoring.resolved_activities() }}
+
+    ),
 
     events_to_score as (
 
@@ -46,23 +80,23 @@ resolved as (
 
     ),
 
+    scored as (
+
+        {{ lead_scoring.scored_activities('events_to_score') }}
+
+    ),
+
 {% endif %}
-
-scored as (
-
-    {{ lead_scoring.scored_activities('events_to_score') }}
-
-),
 
 in_scope as (
 
     select scored.*
     from scored
     {% if is_incremental() %}
-        inner join affected
+        inner join scope
             on
-                scored.lead_id = affected.lead_id
-                and scored.activity_date >= affected.from_date
+                scored.lead_id = scope.lead_id
+                and scored.activity_date >= scope.from_date
     {% endif %}
     where scored.rule_id is not null
 
@@ -78,6 +112,9 @@ daily as (
         max(category) as category,
         max(daily_cap) as daily_cap,
         cast(count(*) as {{ dbt.type_bigint() }}) as events,
+        cast(
+            sum(case when is_bot then 0 else 1 end) as {{ dbt.type_bigint() }}
+        ) as counted_events,
         sum(case when is_priority and not is_bot then 1 else 0 end)
             as priority_events,
         sum(raw_points) as raw_points,
@@ -127,6 +164,7 @@ select
 
     -- numbers
     events,
+    counted_events,
     priority_events,
     raw_points,
     withheld_bot,

@@ -12,9 +12,9 @@ raw_leads as (
 
 ),
 
-activities as (
+activity_rejects as (
 
-    select * from {{ ref('stg_activities') }}
+    select * from {{ ref('int_activity_rejects') }}
 
 ),
 
@@ -125,49 +125,18 @@ rejected_leads as (
 
 rejected_activities as (
 
+    -- Rows that break the contract and every delivery of an event but the
+    -- first, which int_activities keeps.
     select
         'activities' as source_table,
         event_id as record_id,
-        rejection_reason as reason,
+        reason,
         {{ dbt.concat([
             "coalesce(activity_type, '')", "' at '",
             "coalesce(occurred_at_text, '')"
         ]) }} as record,
         loaded_at
-    from activities
-    where rejection_reason is not null
-
-),
-
-delivery_ranks as (
-
-    select
-        event_id,
-        activity_type,
-        occurred_at_text,
-        loaded_at,
-        row_number() over (
-            partition by event_id order by loaded_at, occurred_at
-        ) as delivery_rank
-    from activities
-    where rejection_reason is null
-
-),
-
-redelivered_activities as (
-
-    -- Every delivery of an event but the first, which int_activities keeps.
-    select
-        'activities' as source_table,
-        event_id as record_id,
-        'duplicate event_id (re-delivery)' as reason,
-        {{ dbt.concat([
-            "coalesce(activity_type, '')", "' at '",
-            "coalesce(occurred_at_text, '')"
-        ]) }} as record,
-        loaded_at
-    from delivery_ranks
-    where delivery_rank > 1
+    from activity_rejects
 
 ),
 
@@ -186,30 +155,6 @@ unknown_lead_activities as (
     from kept_activities
     left join leads on kept_activities.lead_id = leads.lead_id
     where kept_activities.lead_id is not null and leads.lead_id is null
-
-),
-
-unprocessed_activities as (
-
-    -- A valid first delivery that no build picked up: it reached the warehouse
-    -- with a loaded_at older than events already processed, and incremental
-    -- builds select by loaded_at. A full refresh scores it.
-    select
-        'activities' as source_table,
-        delivery_ranks.event_id as record_id,
-        'loaded_at older than events already processed (run a full refresh)'
-            as reason,
-        {{ dbt.concat([
-            "coalesce(delivery_ranks.activity_type, '')", "' at '",
-            "coalesce(delivery_ranks.occurred_at_text, '')"
-        ]) }} as record,
-        delivery_ranks.loaded_at
-    from delivery_ranks
-    left join kept_activities
-        on delivery_ranks.event_id = kept_activities.event_id
-    where
-        delivery_ranks.delivery_rank = 1
-        and kept_activities.event_id is null
 
 ),
 
@@ -293,11 +238,7 @@ select * from rejected_leads
 union all
 select * from rejected_activities
 union all
-select * from redelivered_activities
-union all
 select * from unknown_lead_activities
-union all
-select * from unprocessed_activities
 union all
 select * from unknown_lead_conversions
 union all

@@ -97,6 +97,8 @@ class BuildResult:
     rules_changed: bool
     seconds: float
     nodes: list[NodeResult] = field(default_factory=list)
+    # Raw activity rows found behind the load-time watermark; they forced a full refresh.
+    rows_behind_watermark: int = 0
     rule_problems: list[str] = field(default_factory=list)
 
     @property
@@ -155,6 +157,48 @@ def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+
+
+# The SQL of the duckdb__parse_timestamp macro, which types loaded_at in the models.
+_PARSED_LOADED_AT = (
+    "coalesce(try_cast(try_cast(nullif(trim(raw_rows.loaded_at), '') as timestamptz)"
+    " at time zone 'UTC' as timestamp),"
+    " try_cast(nullif(trim(raw_rows.loaded_at), '') as timestamp))"
+)
+
+
+def rows_behind_watermark(con: duckdb.DuckDBPyConnection) -> int:
+    """Count raw activity rows that incremental selection by loaded_at would never read.
+
+    Incremental runs read raw rows loaded at or after the newest loaded_at already
+    processed. Every older raw row must already be kept or rejected; any surplus arrived
+    with a loaded_at from the past (a replayed file, a source with a slow clock).
+    """
+    tables = {
+        name
+        for (name,) in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'intermediate' "
+            "and table_name in ('int_activities', 'int_activity_rejects')"
+        ).fetchall()
+    }
+    if len(tables) < 2:
+        return 0
+    row = con.execute(
+        f"""
+        with watermark as (
+            select max(loaded_at) as loaded_at from intermediate.int_activities
+        )
+        select
+            (select count(*) from raw.activities as raw_rows, watermark
+             where coalesce({_PARSED_LOADED_AT} < watermark.loaded_at, true))
+            - (select count(*) from intermediate.int_activities as kept, watermark
+               where kept.loaded_at < watermark.loaded_at)
+            - (select count(*) from intermediate.int_activity_rejects as rejected, watermark
+               where coalesce(rejected.loaded_at < watermark.loaded_at, true))
+        """
+    ).fetchone()
+    return max(int(row[0] or 0), 0) if row else 0
 
 
 def last_successful_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -288,8 +332,16 @@ def _build_locked(
         warehouse.create_raw_tables(con)
         ensure_meta(con)
         previous = last_successful_fingerprint(con)
-    rules_changed = previous is not None and previous != fingerprint
-    refresh = full_refresh or previous is None or rules_changed
+        rules_changed = previous is not None and previous != fingerprint
+        refresh = full_refresh or previous is None or rules_changed
+        behind = 0 if refresh else rows_behind_watermark(con)
+    if behind:
+        log.warning(
+            "%d raw activity rows were loaded behind the load-time watermark; "
+            "rebuilding everything so they are scored",
+            behind,
+        )
+        refresh = True
 
     # A fixed name: dbt reuses its saved parse only while the profile's path is unchanged.
     work_path = db_path.with_name(f"{db_path.stem}.building{db_path.suffix}")
@@ -330,6 +382,7 @@ def _build_locked(
         full_refresh=refresh,
         rules_changed=rules_changed,
         seconds=(finished - started).total_seconds(),
+        rows_behind_watermark=behind,
         nodes=nodes,
         rule_problems=problems,
     )
