@@ -119,6 +119,19 @@ daily as (
             as priority_events,
         sum(raw_points) as raw_points,
         sum(case when is_bot then raw_points else 0 end) as withheld_bot,
+        {% for column, reason in [
+            ('agent_bot', 'bot user agent'),
+            ('delivery_scanner', 'email link scanner: click right after delivery'),
+            ('burst_scanner', 'email link scanner: every link clicked at once'),
+        ] %}
+            sum(case when bot_reason = '{{ reason }}' then 1 else 0 end)
+                as {{ column }}_events,
+            sum(
+                case when bot_reason = '{{ reason }}' then raw_points else 0 end
+            ) as {{ column }}_points,
+        {% endfor %}
+        sum(case when is_repeat_of_first_time_rule then 1 else 0 end)
+            as repeat_events,
         sum(
             case
                 when is_repeat_of_first_time_rule then raw_points else 0
@@ -168,7 +181,14 @@ select
     priority_events,
     raw_points,
     withheld_bot,
+    agent_bot_events,
+    agent_bot_points,
+    delivery_scanner_events,
+    delivery_scanner_points,
+    burst_scanner_events,
+    burst_scanner_points,
     withheld_first_time,
+    repeat_events,
     withheld_cap,
     eligible_points - withheld_cap as awarded_points,
 

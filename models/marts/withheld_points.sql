@@ -1,9 +1,9 @@
 {#
     Points withheld from the scores, one row per reason and detail. Each reason's
     points add up exactly to its column of score_ledger. Bot and first-time rows are
-    counted from the events behind the ledger. Daily cap, decay and score limit rows
-    come from the ledger rows, because those apply to a day's or a lead's total and
-    no single event carries them.
+    counted from the daily points, which keep events and points per bot reason. Daily
+    cap, decay and score limit rows come from the ledger rows, because those apply to
+    a day's or a lead's total and no single event carries them.
 #}
 
 {%- set reasons = [
@@ -25,18 +25,11 @@
 
 with
 
-scored_events as (
+daily_points as (
 
-    -- The events behind the ledger's activity rows: a rule matched, and they
-    -- happened by the scoring date.
-    -- NOTE: the view scores every event on each build, so this model adds a
-    -- full pass over the activity even to an incremental build. Summing the
-    -- view took 2.8 s for 1M generated events on 2 cores. int_points_daily
-    -- keeps one bot total per row, so it cannot give the split by bot reason.
-    select * from {{ ref('int_activities_scored') }}
-    where
-        rule_id is not null
-        and activity_date <= {{ lead_scoring.as_of_date() }}
+    -- The daily rows behind the ledger's activity rows: up to the scoring date.
+    select * from {{ ref('int_points_daily') }}
+    where activity_date <= {{ lead_scoring.as_of_date() }}
 
 ),
 
@@ -55,8 +48,7 @@ score_limits as (
 reasons as (
 
     -- Every reason gets a row even when nothing was withheld for it. The bot
-    -- details are the bot_reason values of the scored_activities macro. A value
-    -- missing from this list still gets a row, from the full join below.
+    -- details are the bot_reason values of the scored_activities macro.
     {% for reason, detail in reasons %}
         select
             '{{ reason }}' as reason,
@@ -68,24 +60,27 @@ reasons as (
 
 event_totals as (
 
-    select
-        'bot' as reason,
-        bot_reason as detail,
-        count(*) as events,
-        sum(raw_points) as points
-    from scored_events
-    where is_bot
-    group by bot_reason
+    {% for column, detail in [
+        ('agent_bot', 'bot user agent'),
+        ('delivery_scanner', 'email link scanner: click right after delivery'),
+        ('burst_scanner', 'email link scanner: every link clicked at once'),
+    ] %}
+        select
+            'bot' as reason,
+            '{{ detail }}' as detail,
+            sum({{ column }}_events) as events,
+            sum({{ column }}_points) as points
+        from daily_points
 
-    union all
+        union all
+    {% endfor %}
 
     select
         'first_time' as reason,
         {{ no_detail }} as detail,
-        count(*) as events,
-        sum(raw_points) as points
-    from scored_events
-    where is_repeat_of_first_time_rule
+        sum(repeat_events) as events,
+        sum(withheld_first_time) as points
+    from daily_points
 
 ),
 

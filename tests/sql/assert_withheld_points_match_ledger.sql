@@ -1,7 +1,7 @@
 {#
     Each reason's withheld points add up exactly to its column of the score
-    ledger. The bot and first-time rows are summed from the scored events, so
-    this also checks the events against the daily points behind the ledger.
+    ledger. The bot and first-time rows are summed from the per-reason columns
+    of the daily points, so this also checks those against the ledger.
 #}
 
 with
