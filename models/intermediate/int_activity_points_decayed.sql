@@ -1,15 +1,50 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='lead_id',
+        incremental_strategy=lead_scoring.incremental_strategy(),
+        on_schema_change='fail'
+    )
+}}
+
 {#
     Daily activity points as of the scoring date, with decay applied: one row per lead,
     rule and activity day. The most specific decay rule applies: one naming the activity
     rule beats one naming its category, which beats one for every category ('*').
+
+    Decay depends only on a lead's daily points and the scoring date. So an incremental
+    run with the same scoring date recomputes the leads whose daily points this run
+    rewrote, and the first run on a new scoring date recomputes every lead.
 #}
 
 with
 
+{% if is_incremental() %}
+
+    changed_leads as (
+
+        select lead_id from {{ ref('int_points_daily') }}
+        where processed_at = {{ lead_scoring.run_timestamp() }}
+
+        union
+
+        select lead_id from {{ ref('int_points_daily') }}
+        where
+            (select max(as_of_date) from {{ this }})
+            != {{ lead_scoring.as_of_date() }}
+
+    ),
+
+{% endif %}
+
 daily_points as (
 
     select * from {{ ref('int_points_daily') }}
-    where activity_date <= {{ lead_scoring.as_of_date() }}
+    where
+        activity_date <= {{ lead_scoring.as_of_date() }}
+    {% if is_incremental() %}
+        and lead_id in (select lead_id from changed_leads)
+    {% endif %}
 
 ),
 
@@ -131,5 +166,7 @@ select
     ) as decayed_points,
 
     -- timestamps
-    activity_date
+    activity_date,
+    {{ lead_scoring.as_of_date() }} as as_of_date,
+    {{ lead_scoring.run_timestamp() }} as processed_at
 from with_factor

@@ -108,6 +108,7 @@ select
     sum(
         case when activity_type = 'page_view' and is_priority then 1 else 0 end
     ) as priority_page_views,
-    max(loaded_at) as max_loaded_at
+    max(loaded_at) as max_loaded_at,
+    {{ lead_scoring.run_timestamp() }} as processed_at
 from events
 group by lead_id, activity_date

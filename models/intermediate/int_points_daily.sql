@@ -194,5 +194,6 @@ select
 
     -- timestamps
     activity_date,
-    max_loaded_at
+    max_loaded_at,
+    {{ lead_scoring.run_timestamp() }} as processed_at
 from capped

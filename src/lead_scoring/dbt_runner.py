@@ -96,6 +96,7 @@ class BuildResult:
     full_refresh: bool
     rules_changed: bool
     seconds: float
+    code_changed: bool = False
     nodes: list[NodeResult] = field(default_factory=list)
     # Raw activity rows found behind the load-time watermark; they forced a full refresh.
     rows_behind_watermark: int = 0
@@ -141,6 +142,29 @@ def rules_fingerprint(rules_dir: Path) -> str:
     return digest.hexdigest()
 
 
+def code_fingerprint() -> str:
+    """Hash the SQL of the dbt project: its models, macros and project file.
+
+    A new version of the scoring code can change what the incremental tables hold, or
+    their columns, so the first build after it rebuilds everything.
+    """
+    digest = hashlib.sha256()
+    project = paths.project_dir()
+    sources = [project / "dbt_project.yml"]
+    for folder in ("models", "macros"):
+        sources += sorted((project / folder).rglob("*.sql"))
+    for path in sources:
+        digest.update(path.relative_to(project).as_posix().encode())
+        digest.update(path.read_bytes().replace(b"\r\n", b"\n"))
+    return digest.hexdigest()
+
+
+_RUN_LOG_COLUMNS = (
+    "run_id, started_at, finished_at, rules_dir, rules_fingerprint, full_refresh, status, "
+    "code_fingerprint"
+)
+
+
 def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
     """Create the run log that stores each build's rule fingerprint and outcome."""
     con.execute(f"create schema if not exists {META_SCHEMA}")
@@ -156,6 +180,9 @@ def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
             status varchar
         )
         """
+    )
+    con.execute(
+        f"alter table {META_SCHEMA}.run_log add column if not exists code_fingerprint varchar"
     )
 
 
@@ -202,15 +229,20 @@ def rows_behind_watermark(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def last_successful_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+    return _last_successful_run(con)[0]
+
+
+def _last_successful_run(con: duckdb.DuckDBPyConnection) -> tuple[str | None, str | None]:
+    """Return the rule and code fingerprints of the last successful build."""
     row = con.execute(
         f"""
-        select rules_fingerprint from {META_SCHEMA}.run_log
+        select rules_fingerprint, code_fingerprint from {META_SCHEMA}.run_log
         where status = 'success'
         order by finished_at desc
         limit 1
         """
     ).fetchone()
-    return row[0] if row else None
+    return (row[0], row[1]) if row else (None, None)
 
 
 @contextlib.contextmanager
@@ -325,15 +357,19 @@ def _build_locked(
     rules_dir = (rules_dir or paths.default_rules_dir()).resolve()
     check_rules_dir(rules_dir)
     fingerprint = rules_fingerprint(rules_dir)
+    code = code_fingerprint()
     run_id = str(uuid.uuid4())
     started = _utc_now()
 
     with contextlib.closing(warehouse.connect(db_path)) as con:
         warehouse.create_raw_tables(con)
         ensure_meta(con)
-        previous = last_successful_fingerprint(con)
+        previous, previous_code = _last_successful_run(con)
         rules_changed = previous is not None and previous != fingerprint
-        refresh = full_refresh or previous is None or rules_changed
+        code_changed = previous is not None and previous_code != code
+        if code_changed:
+            log.info("the scoring code changed since the last build; rebuilding everything")
+        refresh = full_refresh or previous is None or rules_changed or code_changed
         behind = 0 if refresh else rows_behind_watermark(con)
     if behind:
         log.warning(
@@ -349,8 +385,9 @@ def _build_locked(
     try:
         with contextlib.closing(warehouse.connect(work_path)) as con:
             con.execute(
-                f"insert into {META_SCHEMA}.run_log values (?, ?, null, ?, ?, ?, 'running')",
-                [run_id, started, str(rules_dir), fingerprint, refresh],
+                f"insert into {META_SCHEMA}.run_log ({_RUN_LOG_COLUMNS}) "
+                "values (?, ?, null, ?, ?, ?, 'running', ?)",
+                [run_id, started, str(rules_dir), fingerprint, refresh, code],
             )
             con.execute(f"drop schema if exists {RULE_FAILURE_SCHEMA} cascade")
 
@@ -369,7 +406,9 @@ def _build_locked(
         if success:
             os.replace(work_path, db_path)
         else:
-            _record_failed_run(db_path, run_id, started, finished, rules_dir, fingerprint, refresh)
+            _record_failed_run(
+                db_path, run_id, started, finished, rules_dir, (fingerprint, code), refresh
+            )
     finally:
         work_path.unlink(missing_ok=True)
         work_path.with_name(work_path.name + ".wal").unlink(missing_ok=True)
@@ -381,6 +420,7 @@ def _build_locked(
         run_id=run_id,
         full_refresh=refresh,
         rules_changed=rules_changed,
+        code_changed=code_changed,
         seconds=(finished - started).total_seconds(),
         rows_behind_watermark=behind,
         nodes=nodes,
@@ -454,13 +494,14 @@ def _record_failed_run(
     started: datetime,
     finished: datetime,
     rules_dir: Path,
-    fingerprint: str,
+    fingerprints: tuple[str, str],
     refresh: bool,
 ) -> None:
     with contextlib.closing(warehouse.connect(db_path)) as con:
         con.execute(
-            f"insert into {META_SCHEMA}.run_log values (?, ?, ?, ?, ?, ?, 'failed')",
-            [run_id, started, finished, str(rules_dir), fingerprint, refresh],
+            f"insert into {META_SCHEMA}.run_log ({_RUN_LOG_COLUMNS}) "
+            "values (?, ?, ?, ?, ?, ?, 'failed', ?)",
+            [run_id, started, finished, str(rules_dir), fingerprints[0], refresh, fingerprints[1]],
         )
 
 

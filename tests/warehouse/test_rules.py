@@ -74,6 +74,24 @@ def test_reordered_rule_rows_rescore_nothing(
     assert table_rows(db_path, "marts.score_ledger") == before
 
 
+def test_changed_scoring_code_rebuilds_everything(
+    built_sample: Path, tmp_path: Path, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db_path = tmp_path / built_sample.name
+    shutil.copyfile(built_sample, db_path)
+
+    # A new version of the models, as an upgrade brings it
+    monkeypatch.setattr(dbt_runner, "code_fingerprint", lambda: "a newer version")
+    upgraded = build(db_path)
+    again = build(db_path)
+
+    assert upgraded.code_changed
+    assert upgraded.full_refresh
+    assert not upgraded.rules_changed
+    assert not again.code_changed
+    assert not again.full_refresh
+
+
 def test_malformed_rule_stops_build_and_keeps_marts(
     built_sample: Path, tmp_path: Path, rules_copy: Path, build: Build
 ) -> None:
