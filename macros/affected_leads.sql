@@ -85,6 +85,9 @@
         union all
 
         -- A new link brings in every anonymous event of the visitor.
+        -- NOTE: when a later-loaded identify event that happened earlier moves a
+        -- visitor to another lead, the lead that loses the visitor is not
+        -- recomputed and keeps those points until a full refresh.
         select
             new_links.lead_id,
             activities.activity_date

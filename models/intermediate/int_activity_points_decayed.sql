@@ -3,7 +3,11 @@
         materialized='incremental',
         unique_key='lead_id',
         incremental_strategy=lead_scoring.incremental_strategy(),
-        on_schema_change='fail'
+        on_schema_change='fail',
+        pre_hook=(
+            "{% if is_incremental() %}delete from {{ this }} where as_of_date != "
+            ~ "{{ lead_scoring.as_of_date() }}{% endif %}"
+        )
     )
 }}
 
@@ -14,7 +18,9 @@
 
     Decay depends only on a lead's daily points and the scoring date. So an incremental
     run with the same scoring date recomputes the leads whose daily points this run
-    rewrote, and the first run on a new scoring date recomputes every lead.
+    rewrote. The first run on another scoring date (a new day, or a backfill of a past
+    one) deletes the rows of the previous date in its pre-hook, and every lead then
+    lacks rows and is recomputed.
 #}
 
 with
@@ -28,10 +34,13 @@ with
 
         union
 
+        -- Leads with points by the scoring date but no rows here.
         select lead_id from {{ ref('int_points_daily') }}
-        where
-            (select max(as_of_date) from {{ this }})
-            != {{ lead_scoring.as_of_date() }}
+        where activity_date <= {{ lead_scoring.as_of_date() }}
+
+        except
+
+        select lead_id from {{ this }}
 
     ),
 

@@ -138,7 +138,7 @@ def format_build_summary(db_path: Path, result: dbt_runner.BuildResult) -> str:
     if result.code_changed:
         mode += ", scoring code changed"
     if result.rows_behind_watermark:
-        mode += f", {result.rows_behind_watermark:,} rows loaded behind the watermark"
+        mode += f", {result.rows_behind_watermark:,} row(s) loaded behind the watermark"
     outcome = "passed" if result.success else "FAILED"
     lines = [f"Build {outcome} in {result.seconds:.1f} s (run {result.run_id[:8]}, {mode})"]
     if result.success:

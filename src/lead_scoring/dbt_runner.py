@@ -199,7 +199,8 @@ def rows_behind_watermark(con: duckdb.DuckDBPyConnection) -> int:
 
     Incremental runs read raw rows loaded at or after the newest loaded_at already
     processed. Every older raw row must already be kept or rejected; any surplus arrived
-    with a loaded_at from the past (a replayed file, a source with a slow clock).
+    with a loaded_at from the past (a replayed file, a source with a slow clock). Rows
+    whose loaded_at does not parse are left out: every run rechecks them.
     """
     tables = {
         name
@@ -218,11 +219,11 @@ def rows_behind_watermark(con: duckdb.DuckDBPyConnection) -> int:
         )
         select
             (select count(*) from raw.activities as raw_rows, watermark
-             where coalesce({_PARSED_LOADED_AT} < watermark.loaded_at, true))
+             where {_PARSED_LOADED_AT} < watermark.loaded_at)
             - (select count(*) from intermediate.int_activities as kept, watermark
                where kept.loaded_at < watermark.loaded_at)
             - (select count(*) from intermediate.int_activity_rejects as rejected, watermark
-               where coalesce(rejected.loaded_at < watermark.loaded_at, true))
+               where rejected.loaded_at < watermark.loaded_at)
         """
     ).fetchone()
     return max(int(row[0] or 0), 0) if row else 0
@@ -373,7 +374,7 @@ def _build_locked(
         behind = 0 if refresh else rows_behind_watermark(con)
     if behind:
         log.warning(
-            "%d raw activity rows were loaded behind the load-time watermark; "
+            "%d raw activity row(s) loaded behind the load-time watermark; "
             "rebuilding everything so they are scored",
             behind,
         )

@@ -111,6 +111,21 @@ def test_event_loaded_out_of_order_triggers_a_full_refresh(tiny_db: Path, build:
     assert not third.full_refresh
 
 
+def test_unparseable_loaded_at_needs_no_full_refresh(tiny_db: Path, build: Build) -> None:
+    build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"})
+    execute(
+        tiny_db,
+        "insert into raw.activities (event_id, lead_id, activity_type, occurred_at, loaded_at)"
+        " values ('no-load-time', 'L1', 'chat', '2026-11-18T09:00:00Z', 'not a time')",
+    )
+
+    second = build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"})
+
+    assert second.rows_behind_watermark == 0
+    assert not second.full_refresh
+    assert reasons(tiny_db)["no-load-time"] == "unparseable loaded_at"
+
+
 def test_invalid_regular_expression_names_rule(tiny_db: Path, tmp_path: Path, build: Build) -> None:
     rules = tmp_path / "rules"
     shutil.copytree(paths.default_rules_dir(), rules)

@@ -121,3 +121,28 @@ def test_backfill_writes_history_without_alerts(timeline_db: Path, build: Build)
     (alerts,) = query(timeline_db, "select count(*) from marts.hot_lead_alerts")[0]
     assert hot_days == 1
     assert alerts == 0
+
+
+def test_backfill_after_a_later_build(timeline_db: Path, build: Build) -> None:
+    # A second lead active only on 12 Nov, after the backfilled day
+    con = warehouse.connect(timeline_db)
+    try:
+        warehouse.insert_rows(con, "leads", [("L2", "bo@acme.example", *LEAD[2:])])
+        warehouse.insert_rows(
+            con,
+            "activities",
+            [("late-1", "L2", None, "form_submission", "2026-11-12T11:00:00Z",
+              "2026-11-12T23:00:00Z", None, "Contact Us", None, "Mozilla/5.0", None)],
+        )  # fmt: skip
+    finally:
+        con.close()
+    # Scored on 12 Nov first, so the incremental tables hold days up to 12 Nov
+    score_on(build, timeline_db, "2026-11-12")
+
+    backfill = build(timeline_db, dbt_vars={"as_of_date": "2026-11-03", "backfill": True})
+
+    assert not backfill.full_refresh
+    (last_day,) = query(timeline_db, "select max(activity_date) from marts.score_ledger")[0]
+    scores = dict(query(timeline_db, "select lead_id, score from marts.lead_scores"))
+    assert str(last_day) == "2026-11-03"
+    assert scores == {"L1": 25, "L2": 0}
