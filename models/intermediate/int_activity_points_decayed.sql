@@ -27,12 +27,7 @@ with
 
 {% if is_incremental() %}
 
-    changed_leads as (
-
-        select lead_id from {{ ref('int_points_daily') }}
-        where processed_at = {{ lead_scoring.run_timestamp() }}
-
-        union
+    leads_without_rows as (
 
         -- Leads with points by the scoring date but no rows here.
         select lead_id from {{ ref('int_points_daily') }}
@@ -41,6 +36,17 @@ with
         except
 
         select lead_id from {{ this }}
+
+    ),
+
+    changed_leads as (
+
+        select lead_id from {{ ref('int_points_daily') }}
+        where processed_at = {{ lead_scoring.run_timestamp() }}
+
+        union
+
+        select lead_id from leads_without_rows
 
     ),
 
