@@ -287,7 +287,7 @@ def test_withheld_totals_line(marts_db: Path):
     with contextlib.closing(report.open_warehouse(marts_db)) as con:
         line = report.format_withheld_totals(report.withheld_points(con))
     assert line == (
-        "Points withheld: bot 18 (5 events), first_time 40 (2 events), daily_cap 1,495, "
+        "Points withheld: bot 18 (5 events), first_time 40 (2 events), daily_cap 1,500 / -5, "
         "decay 2.25, score_limit 0"
     )
 

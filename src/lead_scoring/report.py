@@ -269,17 +269,28 @@ def format_withheld(rows: Sequence[dict[str, Any]]) -> str:
 
 
 def format_withheld_totals(rows: Sequence[dict[str, Any]]) -> str:
-    """Format the points withheld per reason on one line, with events where counted."""
-    points: dict[str, float] = {}
+    """Format the points withheld per reason on one line, with events where counted.
+
+    Positive and negative amounts of a reason are shown apart: a cap on a negative rule
+    withholds negative points, and a net total would hide both.
+    """
+    gained: dict[str, float] = {}
+    lost: dict[str, float] = {}
     events: dict[str, int] = {}
     for row in rows:
         reason = row["reason"]
-        points[reason] = points.get(reason, 0.0) + row["points"]
+        gained.setdefault(reason, 0.0)
+        if row["points"] < 0:
+            lost[reason] = lost.get(reason, 0.0) + row["points"]
+        else:
+            gained[reason] += row["points"]
         if row["events"] is not None:
             events[reason] = events.get(reason, 0) + row["events"]
     parts = []
-    for reason, total in points.items():
+    for reason, total in gained.items():
         part = f"{reason} {_cell(round(total, 2))}"
+        if reason in lost:
+            part += f" / {_cell(round(lost[reason], 2))}"
         if reason in events:
             part += f" ({events[reason]:,} events)"
         parts.append(part)
