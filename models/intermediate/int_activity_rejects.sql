@@ -39,7 +39,7 @@ with
     new_keys as (
 
         -- Rows without a readable loaded_at have no place in the load order, so
-        -- their ids are looked at on every run; there are few of them.
+        -- every run rechecks their ids. Such rows are rare.
         select distinct
             coalesce({{ lead_scoring.clean_text('raw_activities.event_id') }}, '')
                 as record_key

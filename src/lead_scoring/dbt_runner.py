@@ -198,8 +198,8 @@ def rows_behind_watermark(con: duckdb.DuckDBPyConnection) -> int:
     """Count raw activity rows that incremental selection by loaded_at would never read.
 
     Incremental runs read raw rows loaded at or after the newest loaded_at already
-    processed. Every older raw row must already be kept or rejected; any surplus arrived
-    with a loaded_at from the past (a replayed file, a source with a slow clock). Rows
+    processed. Every older raw row must already be kept or rejected. A surplus row arrived
+    with a loaded_at from the past, from a replayed file or a source with a slow clock. Rows
     whose loaded_at does not parse are left out: every run rechecks them.
     """
     tables = {

@@ -86,7 +86,7 @@ def test_rows_of_unknown_leads_are_listed(tiny_db: Path, build: Build) -> None:
     assert listed == [("conversions",), ("lead_attributes",)]
 
 
-def test_event_loaded_out_of_order_triggers_a_full_refresh(tiny_db: Path, build: Build) -> None:
+def test_out_of_order_load_rebuilds_all(tiny_db: Path, build: Build) -> None:
     first = build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"})
     assert first.full_refresh
     # An event stamped with a loaded_at older than events already processed: selection

@@ -46,8 +46,8 @@ def query(db_path: Path, sql: str, parameters: list | None = None) -> list[tuple
 def table_rows(db_path: Path, table: str) -> list[tuple]:
     """Return every row of a table, sorted, so two warehouses can be compared row for row.
 
-    processed_at says which run read an event, so it differs between warehouses built in
-    different runs; it is left out.
+    processed_at records which run read an event, so it differs between warehouses built
+    in different runs and is left out.
     """
     columns = query(
         db_path,
