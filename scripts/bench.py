@@ -129,7 +129,10 @@ def run_step(program: str, *arguments: str) -> tuple[dict, float]:
     peak = max(before, after) * 1024 / GIB
     # The JSON is the last line; anything before it (a progress bar) is not ours.
     lines = [line for line in completed.stdout.splitlines() if line.startswith("{")]
-    return json.loads(lines[-1]), peak
+    measured = json.loads(lines[-1])
+    # Echoed as each step ends, so a long run stopped part way still shows what it measured.
+    print(f"  {json.dumps(measured)} peak {peak:.2f} GiB", file=sys.stderr, flush=True)
+    return measured, peak
 
 
 def benchmark(size: int, work_dir: Path, reuse: bool) -> dict:
