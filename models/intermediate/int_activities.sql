@@ -121,8 +121,8 @@ final as (
         occurred_at,
         cast(occurred_at as date) as activity_date,
         loaded_at,
-        -- Tells the events of this run from earlier ones, for models that need
-        -- the load-time watermark as it was before the run.
+        -- Tells the events of this run from earlier ones: they decide which
+        -- leads the run rescores (int_affected_leads).
         {{ lead_scoring.run_timestamp() }} as processed_at
     from unseen
 

@@ -4,10 +4,13 @@
         unique_key='lead_id',
         incremental_strategy=lead_scoring.incremental_strategy(),
         on_schema_change='fail',
-        pre_hook=(
+        pre_hook=[
             "{% if is_incremental() %}delete from {{ this }} where as_of_date != "
-            ~ "{{ lead_scoring.as_of_date() }}{% endif %}"
-        )
+            ~ "{{ lead_scoring.as_of_date() }}{% endif %}",
+            "{% if is_incremental() %}"
+            "{{ lead_scoring.delete_affected_rows(this, none) }}"
+            "{% endif %}",
+        ]
     )
 }}
 
@@ -16,18 +19,19 @@
     rule and activity day. The most specific decay rule applies: one naming the activity
     rule beats one naming its category, which beats one for every category ('*').
 
-    Decay depends only on a lead's daily points and the scoring date. So an incremental
-    run with the same scoring date recomputes the leads whose daily points this run
-    rewrote. The first run on another scoring date (a new day, or a backfill of a past
-    one) deletes the rows of the previous date in its pre-hook, and every lead then
-    lacks rows and is recomputed.
+    Decay depends only on a lead's daily points and the scoring date, so an incremental
+    run recomputes just the leads without rows here. The pre-hooks make them: the first
+    deletes every row of another scoring date (a new day, or a backfill of a past one),
+    the second the rows of the leads whose daily points this run rewrote.
 #}
+
+-- depends_on: {{ ref('int_affected_leads') }}
 
 with
 
 {% if is_incremental() %}
 
-    leads_without_rows as (
+    changed_leads as (
 
         -- Leads with points by the scoring date but no rows here.
         select lead_id from {{ ref('int_points_daily') }}
@@ -36,17 +40,6 @@ with
         except
 
         select lead_id from {{ this }}
-
-    ),
-
-    changed_leads as (
-
-        select lead_id from {{ ref('int_points_daily') }}
-        where processed_at = {{ lead_scoring.run_timestamp() }}
-
-        union
-
-        select lead_id from leads_without_rows
 
     ),
 

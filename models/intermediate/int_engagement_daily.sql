@@ -3,7 +3,12 @@
         materialized='incremental',
         unique_key=['lead_id', 'activity_date'],
         incremental_strategy=lead_scoring.incremental_strategy(),
-        on_schema_change='fail'
+        on_schema_change='fail',
+        pre_hook=(
+            "{% if is_incremental() %}"
+            "{{ lead_scoring.delete_affected_rows(this, 'activity_date') }}"
+            "{% endif %}"
+        )
     )
 }}
 
@@ -13,13 +18,15 @@
     activity rule scores.
 #}
 
+-- depends_on: {{ ref('int_affected_leads') }}
+
 with
 
 {% if is_incremental() %}
 
     affected as (
 
-        {{ lead_scoring.affected_leads(this) }}
+        select * from {{ ref('int_affected_leads') }}
 
     ),
 

@@ -21,6 +21,7 @@ ranked as (
         lead_id,
         occurred_at as identified_at,
         loaded_at,
+        processed_at,
         row_number() over (
             partition by visitor_id order by occurred_at, event_id
         ) as identify_rank
@@ -32,6 +33,7 @@ select
     visitor_id,
     lead_id,
     identified_at,
-    loaded_at
+    loaded_at,
+    processed_at
 from ranked
 where identify_rank = 1

@@ -3,7 +3,12 @@
         materialized='incremental',
         unique_key=['lead_id', 'rule_id', 'activity_date'],
         incremental_strategy=lead_scoring.incremental_strategy(),
-        on_schema_change='fail'
+        on_schema_change='fail',
+        pre_hook=(
+            "{% if is_incremental() %}"
+            "{{ lead_scoring.delete_affected_rows(this, 'activity_date') }}"
+            "{% endif %}"
+        )
     )
 }}
 
@@ -13,15 +18,11 @@
     then repeats of first-time-only rules, then whatever exceeds the rule's daily cap.
 #}
 
+-- depends_on: {{ ref('int_affected_leads') }}
+
 with
 
 {% if is_incremental() %}
-
-    affected as (
-
-        {{ lead_scoring.affected_leads(this) }}
-
-    ),
 
     scope as (
 
@@ -31,7 +32,7 @@ with
             lead_id,
             from_date,
             {{ dbt.dateadd('day', -1, 'from_date') }} as read_from_date
-        from affected
+        from {{ ref('int_affected_leads') }}
 
     ),
 

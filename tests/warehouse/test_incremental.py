@@ -141,3 +141,58 @@ def test_identify_brings_in_earlier_anonymous_visits(fresh_copy: Path, build: Bu
 
     (after,) = query(fresh_copy, pricing_views, [lead_id])[0]
     assert after == before + 1
+
+
+def test_earlier_identify_loaded_later_moves_the_visitor(
+    fresh_copy: Path, tmp_path: Path, build: Build
+) -> None:
+    # Given an anonymous pricing visit that scored for lead A once the visitor logged in
+    build(fresh_copy)
+    first_lead, second_lead = query(
+        fresh_copy, "select min(lead_id), max(lead_id) from staging.stg_leads"
+    )[0]
+    execute(
+        fresh_copy,
+        """
+        insert into raw.activities (event_id, lead_id, visitor_id, activity_type, occurred_at,
+            loaded_at, url, user_agent)
+        values
+            ('relink-view', null, 'visitor-relink', 'page_view', '2025-05-20T10:00:00Z',
+             '2025-06-01T00:00:01Z', 'https://www.example.com/pricing/enterprise',
+             'Mozilla/5.0'),
+            ('relink-a', ?, 'visitor-relink', 'identify', '2025-05-25T09:00:00Z',
+             '2025-06-01T00:00:01Z', null, 'Mozilla/5.0')
+        """,
+        [first_lead],
+    )
+    build(fresh_copy)
+    visit_points = (
+        "select lead_id, sum(events) from intermediate.int_points_daily "
+        "where activity_date = date '2025-05-20' and rule_id = 'page_pricing' "
+        "and lead_id in (?, ?) group by lead_id"
+    )
+    linked_to_first = dict(query(fresh_copy, visit_points, [first_lead, second_lead]))
+
+    # When an identify event that happened earlier, as lead B, arrives in a later load
+    execute(
+        fresh_copy,
+        """
+        insert into raw.activities (event_id, lead_id, visitor_id, activity_type, occurred_at,
+            loaded_at, user_agent)
+        values ('relink-b', ?, 'visitor-relink', 'identify', '2025-05-21T09:00:00Z',
+            '2025-06-01T00:00:02Z', 'Mozilla/5.0')
+        """,
+        [second_lead],
+    )
+    assert not build(fresh_copy).full_refresh
+
+    # Then the visit moves from A to B, and every table equals a full rebuild
+    linked_to_second = dict(query(fresh_copy, visit_points, [first_lead, second_lead]))
+    assert linked_to_second.get(first_lead, 0) == linked_to_first[first_lead] - 1
+    assert linked_to_second[second_lead] == linked_to_first.get(second_lead, 0) + 1
+    full = tmp_path / "full" / fresh_copy.name
+    full.parent.mkdir()
+    shutil.copyfile(fresh_copy, full)
+    assert build(full, full_refresh=True).full_refresh
+    for table in (*DETERMINISTIC_MARTS, "intermediate.int_activity_points_decayed"):
+        assert table_rows(fresh_copy, table) == table_rows(full, table), table

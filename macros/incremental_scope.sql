@@ -1,0 +1,66 @@
+{#
+    Events with the lead they score for: their own lead_id, else the lead their
+    anonymous visitor id was later linked to. Events of visitors not yet identified get
+    no lead and wait for an identify event.
+#}
+{% macro resolved_activities() -%}
+    select
+        activities.*,
+        coalesce(activities.lead_id, identities.lead_id) as scored_lead_id,
+        identities.loaded_at as identified_loaded_at
+    from {{ ref('int_activities') }} as activities
+    left join {{ ref('int_identity_map') }} as identities
+        -- An event's own lead_id wins; the key is null then, which joins nothing.
+        on
+            case
+                when activities.lead_id is null then activities.visitor_id
+            end = identities.visitor_id
+{%- endmacro %}
+
+{#
+    Pre-hook of the tables int_affected_leads scopes: deletes each affected lead's rows
+    from its first changed day on, so days the lead no longer has (its visitor moved to
+    another lead) do not survive. The model then inserts the recomputed rows.
+#}
+{% macro delete_affected_rows(relation, date_column) -%}
+    delete from {{ relation }}
+    where exists (
+        select 1
+        from {{ ref('int_affected_leads') }} as affected
+        where
+            affected.lead_id = {{ relation }}.lead_id
+            {% if date_column -%}
+                and {{ relation }}.{{ date_column }} >= affected.from_date
+            {%- endif %}
+    )
+{%- endmacro %}
+
+{#
+    resolved_activities() for the leads in `affected` only, from the day in its column
+    `from_column` on. Reads the events of those leads, not all events.
+#}
+{% macro affected_activities(affected, from_column) -%}
+    select
+        activities.*,
+        activities.lead_id as scored_lead_id,
+        cast(null as {{ dbt.type_timestamp() }}) as identified_loaded_at
+    from {{ ref('int_activities') }} as activities
+    inner join {{ affected }}
+        on activities.lead_id = {{ affected }}.lead_id
+    where activities.activity_date >= {{ affected }}.{{ from_column }}
+
+    union all
+
+    select
+        activities.*,
+        identities.lead_id as scored_lead_id,
+        identities.loaded_at as identified_loaded_at
+    from {{ ref('int_activities') }} as activities
+    inner join {{ ref('int_identity_map') }} as identities
+        on activities.visitor_id = identities.visitor_id
+    inner join {{ affected }}
+        on identities.lead_id = {{ affected }}.lead_id
+    where
+        activities.lead_id is null
+        and activities.activity_date >= {{ affected }}.{{ from_column }}
+{%- endmacro %}
