@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 from datetime import UTC, date, datetime
@@ -110,12 +109,19 @@ print(json.dumps({"seconds": time.monotonic() - started}))
 """
 
 
+# Appended to every step: the step's own peak memory. The children's ru_maxrss seen from
+# here is the largest of any child so far, so the generator's peak would hide the builds'.
+PEAK = """
+import json as _json, resource as _resource
+print(_json.dumps({"peak_kib": _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
 def run_step(program: str, *arguments: str) -> tuple[dict, float]:
     """Run one step in a fresh process; return its JSON output and its peak memory in GiB."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     environment = {**os.environ, "DO_NOT_TRACK": "1"}
     completed = subprocess.run(
-        [sys.executable, "-c", program, *arguments],
+        [sys.executable, "-c", program + PEAK, *arguments],
         capture_output=True,
         text=True,
         env=environment,
@@ -123,13 +129,13 @@ def run_step(program: str, *arguments: str) -> tuple[dict, float]:
     )
     if completed.returncode != 0:
         raise SystemExit(f"benchmark step failed:\n{completed.stderr[-3000:]}")
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the largest of any child so far, in KiB on Linux. So a step
-    # that peaks lower than an earlier one reports the earlier peak.
-    peak = max(before, after) * 1024 / GIB
-    # The JSON is the last line; anything before it (a progress bar) is not ours.
-    lines = [line for line in completed.stdout.splitlines() if line.startswith("{")]
-    measured = json.loads(lines[-1])
+    # The JSON objects are the last lines; anything before them (a progress bar) is not ours.
+    measured: dict = {}
+    for line in completed.stdout.splitlines():
+        if line.startswith("{"):
+            measured.update(json.loads(line))
+    # ru_maxrss is in KiB on Linux.
+    peak = measured.pop("peak_kib") * 1024 / GIB
     # Echoed as each step ends, so a long run stopped part way still shows what it measured.
     print(f"  {json.dumps(measured)} peak {peak:.2f} GiB", file=sys.stderr, flush=True)
     return measured, peak

@@ -294,6 +294,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         return handlers[args.command](args)
+    except dbt_runner.RuleSetError as error:
+        _error_line(args.command, str(error))
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_USAGE
     except (LoadError, MappingError, ReportError, FileNotFoundError, ValueError) as error:
         _error_line(args.command, str(error))
         return EXIT_USAGE

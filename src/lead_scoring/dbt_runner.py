@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from lead_scoring import paths, warehouse
+from lead_scoring import paths, rule_files, warehouse
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +43,16 @@ META_SCHEMA = "meta"
 RULE_FAILURE_SCHEMA = "rule_test_failures"
 
 
+# A rule table with a shifted column can fail on every row, and the first lines show the cause.
+_LISTED_PROBLEMS = 20
+
+
 class RuleSetError(ValueError):
     """A rules folder is missing a table or a rule table failed validation."""
+
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
 
 
 class BuildLockedError(RuntimeError):
@@ -108,7 +116,7 @@ class BuildResult:
 
 
 def check_rules_dir(rules_dir: Path) -> None:
-    """Raise RuleSetError unless the folder contains every rule table."""
+    """Raise RuleSetError unless the folder contains every rule table, each valid for its types."""
     if not rules_dir.is_dir():
         raise RuleSetError(f"rules folder not found: {rules_dir}")
     missing = [name for name in RULE_FILES if not (rules_dir / name).is_file()]
@@ -116,6 +124,13 @@ def check_rules_dir(rules_dir: Path) -> None:
         raise RuleSetError(
             f"rules folder {rules_dir} lacks {', '.join(missing)}; copy the missing tables "
             f"from {paths.default_rules_dir()} (a table may hold only its header row)"
+        )
+    found = rule_files.problems(rules_dir, RULE_FILES)
+    if found:
+        more = len(found) - _LISTED_PROBLEMS
+        raise RuleSetError(
+            f"rule tables in {rules_dir} have {len(found)} problem(s)",
+            found[:_LISTED_PROBLEMS] + ([f"and {more} more"] if more > 0 else []),
         )
 
 
