@@ -149,6 +149,8 @@ def benchmark(size: int, work_dir: Path, reuse: bool) -> dict:
         run_step(GENERATE, str(db_path), str(size), REFERENCE_DATE)
     print(f"[{size:,} events] full build", file=sys.stderr, flush=True)
     full, full_peak = run_step(BUILD, str(db_path), "full", REFERENCE_DATE)
+    if not full["success"]:
+        raise SystemExit(f"the full build failed: {full['failures']}; see logs/dbt.log")
     print(f"[{size:,} events] dbt start-up cost", file=sys.stderr, flush=True)
     start, _ = run_step(DBT_START, str(db_path))
     print(f"[{size:,} events] baseline query", file=sys.stderr, flush=True)
