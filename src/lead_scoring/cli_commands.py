@@ -137,8 +137,10 @@ def format_build_summary(db_path: Path, result: dbt_runner.BuildResult) -> str:
         mode += ", rules changed"
     if result.code_changed:
         mode += ", scoring code changed"
-    if result.rows_behind_watermark:
+    if result.rows_behind_watermark > 0:
         mode += f", {result.rows_behind_watermark:,} row(s) loaded behind the watermark"
+    elif result.rows_behind_watermark < 0:
+        mode += f", {-result.rows_behind_watermark:,} processed row(s) gone from raw.activities"
     outcome = "passed" if result.success else "FAILED"
     lines = [f"Build {outcome} in {result.seconds:.1f} s (run {result.run_id[:8]}, {mode})"]
     if result.success:

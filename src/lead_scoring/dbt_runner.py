@@ -106,7 +106,9 @@ class BuildResult:
     seconds: float
     code_changed: bool = False
     nodes: list[NodeResult] = field(default_factory=list)
-    # Raw activity rows found behind the load-time watermark; they forced a full refresh.
+    # Raw activity rows at or behind the load-time watermark that were never processed
+    # (positive), or processed rows no longer in raw.activities (negative). Either forced a
+    # full refresh.
     rows_behind_watermark: int = 0
     rule_problems: list[str] = field(default_factory=list)
 
@@ -210,12 +212,15 @@ _PARSED_LOADED_AT = (
 
 
 def rows_behind_watermark(con: duckdb.DuckDBPyConnection) -> int:
-    """Count raw activity rows that incremental selection by loaded_at would never read.
+    """Count raw activity rows that incremental selection by loaded_at would get wrong.
 
     Incremental runs read raw rows loaded at or after the newest loaded_at already
-    processed. Every older raw row must already be kept or rejected. A surplus row arrived
-    with a loaded_at from the past, from a replayed file or a source with a slow clock. Rows
-    whose loaded_at does not parse are left out: every run rechecks them.
+    processed, and every raw row up to that instant must already be kept or rejected. A
+    surplus row arrived with a loaded_at from the past (a replayed file, a source with a
+    slow clock) or from the same instant as the last batch, where it may be the delivery a
+    full rebuild keeps. A deficit (a negative count) means processed rows left
+    raw.activities, as when its content is replaced. Rows whose loaded_at does not parse
+    are left out, because every run rechecks them.
     """
     tables = {
         name
@@ -234,14 +239,14 @@ def rows_behind_watermark(con: duckdb.DuckDBPyConnection) -> int:
         )
         select
             (select count(*) from raw.activities as raw_rows, watermark
-             where {_PARSED_LOADED_AT} < watermark.loaded_at)
+             where {_PARSED_LOADED_AT} <= watermark.loaded_at)
             - (select count(*) from intermediate.int_activities as kept, watermark
-               where kept.loaded_at < watermark.loaded_at)
+               where kept.loaded_at <= watermark.loaded_at)
             - (select count(*) from intermediate.int_activity_rejects as rejected, watermark
-               where rejected.loaded_at < watermark.loaded_at)
+               where rejected.loaded_at <= watermark.loaded_at)
         """
     ).fetchone()
-    return max(int(row[0] or 0), 0) if row else 0
+    return int(row[0] or 0) if row else 0
 
 
 def last_successful_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -387,11 +392,18 @@ def _build_locked(
             log.info("the scoring code changed since the last build; rebuilding everything")
         refresh = full_refresh or previous is None or rules_changed or code_changed
         behind = 0 if refresh else rows_behind_watermark(con)
-    if behind:
+    if behind > 0:
         log.warning(
-            "%d raw activity row(s) loaded behind the load-time watermark; "
+            "%d raw activity row(s) loaded at or behind the load-time watermark; "
             "rebuilding everything so they are scored",
             behind,
+        )
+        refresh = True
+    elif behind < 0:
+        log.warning(
+            "%d processed activity row(s) are no longer in raw.activities; "
+            "rebuilding everything from what it contains now",
+            -behind,
         )
         refresh = True
 

@@ -111,6 +111,37 @@ def test_out_of_order_load_rebuilds_all(tiny_db: Path, build: Build) -> None:
     assert not third.full_refresh
 
 
+def test_redelivery_in_the_last_instant_rebuilds_all(tiny_db: Path, build: Build) -> None:
+    build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"})
+    # Another delivery of "ok", loaded in the same second as the newest processed row. A
+    # full rebuild keeps it as the first delivery, because it happened earlier.
+    execute(
+        tiny_db,
+        "insert into raw.activities (event_id, lead_id, activity_type, occurred_at, loaded_at)"
+        " values ('ok', 'L1', 'chat', '2026-11-20T09:00:00Z', '2026-11-20T10:01:00Z')",
+    )
+
+    second = build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"})
+
+    assert second.rows_behind_watermark == 1
+    assert second.full_refresh
+    kept = query(
+        tiny_db, "select activity_type from intermediate.int_activities where event_id = 'ok'"
+    )
+    assert kept == [("chat",)]
+
+
+def test_rows_removed_from_raw_rebuild_all(tiny_db: Path, build: Build) -> None:
+    build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"})
+    execute(tiny_db, "delete from raw.activities where event_id = 'nan'")
+
+    second = build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"})
+
+    assert second.rows_behind_watermark == -1
+    assert second.full_refresh
+    assert "nan" not in reasons(tiny_db)
+
+
 def test_unparseable_loaded_at_needs_no_full_refresh(tiny_db: Path, build: Build) -> None:
     build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"})
     execute(
