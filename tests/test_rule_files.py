@@ -52,6 +52,8 @@ def test_every_rule_table_has_declared_types() -> None:
         ("points", "2.5", "points '2.5' is not a whole number"),
         ("is_repeatable", "maybe", "is_repeatable 'maybe' is not true or false"),
         ("daily_cap", "20 points", "daily_cap '20 points' is not a whole number"),
+        ("points", "inf", "points 'inf' is not a whole number"),
+        ("points", "99999999999", "points '99999999999' is out of range for its type (integer)"),
     ],
 )
 def test_wrong_type_names_line_and_column(
@@ -101,6 +103,34 @@ def test_empty_file_is_reported(rules: Path) -> None:
     assert rule_files.problems(rules, dbt_runner.RULE_FILES) == [
         "score_limits.csv: the file is empty; it needs at least its header row"
     ]
+
+
+def test_row_of_commas_is_reported_by_line(rules: Path) -> None:
+    path = rules / "page_rules.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([*lines, ",,,,,,"]) + "\n")
+    assert rule_files.problems(rules, dbt_runner.RULE_FILES) == [
+        f"page_rules.csv line {len(lines) + 1}: the row has only empty values; delete it"
+    ]
+
+
+def test_file_not_in_utf8_names_the_line(rules: Path) -> None:
+    path = rules / "activity_rules.csv"
+    lines = path.read_bytes().splitlines()
+    lines.append("act_cafe,Caf\xe9 visit,true,page_view,,1,true,,web".encode("latin-1"))
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    assert rule_files.problems(rules, dbt_runner.RULE_FILES) == [
+        f"activity_rules.csv line {len(lines)}: byte 0xe9 is not UTF-8 text; "
+        "save the file as CSV UTF-8"
+    ]
+
+
+def test_byte_order_mark_is_no_rule_change(rules: Path) -> None:
+    before = dbt_runner.rules_fingerprint(rules)
+    path = rules / "activity_rules.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert rule_files.problems(rules, dbt_runner.RULE_FILES) == []
+    assert dbt_runner.rules_fingerprint(rules) == before
 
 
 def test_build_stops_before_touching_the_warehouse(rules: Path, tmp_path: Path) -> None:

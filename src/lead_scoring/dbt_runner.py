@@ -147,7 +147,8 @@ def rules_fingerprint(rules_dir: Path) -> str:
     sources = [rules_dir / name for name in RULE_FILES]
     sources += [reference_dir / name for name in REFERENCE_FILES]
     for path in sources:
-        with path.open(newline="", encoding="utf-8") as handle:
+        # utf-8-sig drops the byte-order mark that spreadsheets add when saving UTF-8.
+        with path.open(newline="", encoding="utf-8-sig") as handle:
             rows = [
                 tuple(cell.strip() for cell in row)
                 for row in csv.reader(handle)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import math
 from pathlib import Path
 
 import duckdb
@@ -55,14 +56,29 @@ def problems(rules_dir: Path, file_names: tuple[str, ...]) -> list[str]:
 def _file_problems(
     con: duckdb.DuckDBPyConnection, path: Path, columns: dict[str, str]
 ) -> list[str]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            lines = [(reader.line_num, row) for row in reader if row]
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        return [
+            f"{path.name} line {line}: byte 0x{error.object[error.start]:02x} is not UTF-8 "
+            "text; save the file as CSV UTF-8"
+        ]
+    rows = [(line, row) for line, row in lines if any(cell.strip() for cell in row)]
     if not rows:
         return [f"{path.name}: the file is empty; it needs at least its header row"]
+    # DuckDB loads a row of commas alone (a spreadsheet's trailing row) as a rule whose
+    # values are all null, so it is reported here, by line, rather than as a blank rule.
+    found = [
+        f"{path.name} line {line}: the row has only empty values; delete it"
+        for line, row in lines
+        if len(row) > 1 and not any(cell.strip() for cell in row)
+    ]
     _, header = rows[0]
     header = [name.strip() for name in header]
-    found = [f"{path.name}: column {name} is missing" for name in columns if name not in header]
+    found += [f"{path.name}: column {name} is missing" for name in columns if name not in header]
     found += [
         f"{path.name}: column {name!r} is not a column of this table "
         f"(its columns: {', '.join(columns)})"
@@ -83,13 +99,18 @@ def _file_problems(
             continue
         cells = [(line, row[position]) for line, row in rows[1:] if row[position].strip()]
         for line, value in _bad_values(con, kind, cells):
-            expected = (
-                "a whole number"
-                if kind in _WHOLE_NUMBER_TYPES
-                else _DESCRIBED_TYPES.get(kind, f"of type {kind}")
-            )
-            found.append(f"{path.name} line {line}: {name} {value!r} is not {expected}")
+            complaint = _complaint(con, kind, value)
+            found.append(f"{path.name} line {line}: {name} {value!r} {complaint}")
     return found
+
+
+def _complaint(con: duckdb.DuckDBPyConnection, kind: str, value: str) -> str:
+    if kind not in _WHOLE_NUMBER_TYPES:
+        return f"is not {_DESCRIBED_TYPES.get(kind, f'of type {kind}')}"
+    (number,) = con.execute("select try_cast(?::varchar as double)", [value]).fetchone()
+    if number is not None and math.isfinite(number) and number == int(number):
+        return f"is out of range for its type ({kind})"
+    return "is not a whole number"
 
 
 def _bad_values(
