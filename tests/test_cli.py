@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from lead_scoring import report
+from lead_scoring import dbt_runner, report
 
 # The run_cli fixture in conftest.py: runs `lead-scoring ARGS...` in a subprocess.
 CliRunner = Callable[..., subprocess.CompletedProcess[str]]
@@ -359,3 +359,23 @@ def test_x_education_export_loads(run_cli: CliRunner, tmp_path: Path):
     assert leads == 9_240
     assert conversions == 3_561
     assert rejects == 0
+
+
+def test_future_as_of_one_line(run_cli: CliRunner, tmp_path: Path):
+    result = run_cli("build", "--as-of", "2999-01-01", "--db", str(tmp_path / "w.duckdb"))
+    _assert_one_error_line(result, "--as-of 2999-01-01 is after today")
+
+
+def test_build_without_rules_keeps_last_rules(run_cli: CliRunner, tmp_path: Path):
+    db_path = tmp_path / "w.duckdb"
+    with contextlib.closing(duckdb.connect(str(db_path))) as con:
+        dbt_runner.ensure_meta(con)
+        con.execute(
+            "insert into meta.run_log (run_id, started_at, finished_at, rules_dir, status) "
+            "values ('r1', now(), now(), '/data/my_rules', 'success')"
+        )
+
+    result = run_cli("build", "--db", str(db_path))
+
+    _assert_one_error_line(result, "used the rules in /data/my_rules")
+    assert "pass --rules /data/my_rules to keep them" in result.stderr

@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lead_scoring import dbt_runner, paths, report
@@ -96,8 +97,29 @@ def _report_rejects(result: LoadResult) -> None:
 def run_build(args: argparse.Namespace) -> int:
     db_path = paths.resolve_db(args.db)
     rules_dir = Path(args.rules) if args.rules else None
+    if rules_dir is None:
+        # Falling back to the default rules would rescore every lead under rules the
+        # user never chose, and write history rows with them.
+        previous = dbt_runner.last_rules_dir(db_path)
+        default = paths.default_rules_dir().resolve()
+        if previous is not None and previous != default:
+            print(
+                f"lead-scoring build: error: the last build of {db_path} used the rules in "
+                f"{previous}; pass --rules {previous} to keep them, or --rules {default} "
+                "to switch to the default rules",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
     dbt_vars: dict[str, object] = {}
     if args.as_of:
+        today = datetime.now(UTC).date()
+        if args.as_of > today:
+            print(
+                f"lead-scoring build: error: --as-of {args.as_of} is after today ({today}, "
+                "UTC); scores can be computed for today or a past date",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
         dbt_vars["as_of_date"] = args.as_of.isoformat()
     if args.backfill:
         if not args.as_of:

@@ -267,6 +267,22 @@ def _last_successful_run(con: duckdb.DuckDBPyConnection) -> tuple[str | None, st
     return (row[0], row[1]) if row else (None, None)
 
 
+def last_rules_dir(db_path: Path) -> Path | None:
+    """Return the rules folder of the file's last successful build, if it can be read."""
+    if not db_path.exists():
+        return None
+    try:
+        with contextlib.closing(duckdb.connect(str(db_path), read_only=True)) as con:
+            row = con.execute(
+                f"select rules_dir from {META_SCHEMA}.run_log where status = 'success' "
+                "order by finished_at desc limit 1"
+            ).fetchone()
+    except duckdb.Error:
+        # No run log yet, or a build holds the file; the build itself reports the latter.
+        return None
+    return Path(row[0]) if row and row[0] else None
+
+
 @contextlib.contextmanager
 def patched_environ(values: dict[str, str]) -> Iterator[None]:
     """Set environment variables for the length of a block, then restore the old values."""
