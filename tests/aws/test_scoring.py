@@ -389,9 +389,11 @@ def test_handler_emits_run_metrics(
     # Then it reports the run and emits the four run metrics
     assert response["status"] == "success"
     assert response["trigger"] == "schedule"
-    metric_lines = [
-        json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line
-    ]
+    output = capsys.readouterr().out.splitlines()
+    metric_lines = [json.loads(line) for line in output if '"_aws"' in line]
+    finished = [json.loads(line) for line in output if '"scoring run finished"' in line]
+    assert len(finished) == 1
+    assert 0 < finished[0]["seconds"] <= response["seconds"]
     assert len(metric_lines) == 1
     names = {
         metric["Name"] for metric in metric_lines[0]["_aws"]["CloudWatchMetrics"][0]["Metrics"]

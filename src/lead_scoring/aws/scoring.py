@@ -128,13 +128,13 @@ class ScoringRun:
             )
             return RunReport(run_id, "skipped: locked", trigger)
         try:
-            report = self._run_locked(run_id, trigger)
+            report = self._run_locked(run_id, trigger, started)
         finally:
             lock.release(run_id)
         report.seconds = time.monotonic() - started
         return report
 
-    def _run_locked(self, run_id: str, trigger: str) -> RunReport:
+    def _run_locked(self, run_id: str, trigger: str, started: float) -> RunReport:
         settings = self.settings
         state = WarehouseState(self.s3, settings.bucket, settings.state_key)
         db_path = settings.db_path
@@ -199,6 +199,7 @@ class ScoringRun:
                     f"{', '.join(handoff.failed[:10])}"
                 )
         report.status = "success"
+        report.seconds = time.monotonic() - started
         logger.info("scoring run finished", extra=report.to_dict())
         return report
 
