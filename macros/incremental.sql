@@ -33,3 +33,23 @@
 {% macro run_timestamp() -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
+
+{#
+    The load-time watermark: the newest loaded_at among the kept events of `activities`
+    (int_activities or {{ this }} of it) that pass `where`. Incremental runs read the raw
+    rows loaded at or after it. A loaded_at beyond the clock-skew tolerance of the run's
+    start is a broken load stamp, not a load, and is left out; counting it would put every
+    later row behind the watermark.
+#}
+{% macro load_watermark(activities, where=none) -%}
+    select
+        coalesce(max(loaded_at), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+            as loaded_at
+    from {{ activities }}
+    where
+        loaded_at <= {{ dbt.dateadd(
+            'minute', var('clock_skew_tolerance_minutes'), lead_scoring.run_timestamp()) }}
+        {% if where -%}
+            and {{ where }}
+        {%- endif %}
+{%- endmacro %}

@@ -22,10 +22,7 @@ with
 
     watermark as (
 
-        select
-            coalesce(max(loaded_at), cast('1900-01-01' as timestamp))
-                as loaded_at
-        from {{ this }}
+        {{ lead_scoring.load_watermark(this) }}
 
     ),
 

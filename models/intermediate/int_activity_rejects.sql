@@ -28,11 +28,9 @@ with
     watermark as (
 
         -- The load-time watermark as int_activities had it before this run.
-        select
-            coalesce(max(loaded_at), cast('1900-01-01' as timestamp))
-                as loaded_at
-        from {{ ref('int_activities') }}
-        where processed_at < {{ lead_scoring.run_timestamp() }}
+        {{ lead_scoring.load_watermark(
+            ref('int_activities'),
+            'processed_at < ' ~ lead_scoring.run_timestamp()) }}
 
     ),
 

@@ -14,10 +14,11 @@ import shutil
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from lead_scoring import paths, rule_files, warehouse
 
@@ -212,7 +213,7 @@ _PARSED_LOADED_AT = (
 )
 
 
-def rows_behind_watermark(con: duckdb.DuckDBPyConnection) -> int:
+def rows_behind_watermark(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> int:
     """Count raw activity rows that incremental selection by loaded_at would get wrong.
 
     Incremental runs read raw rows loaded at or after the newest loaded_at already
@@ -221,7 +222,8 @@ def rows_behind_watermark(con: duckdb.DuckDBPyConnection) -> int:
     slow clock) or from the same instant as the last batch, where it may be the delivery a
     full rebuild keeps. A deficit (a negative count) means processed rows left
     raw.activities, as when its content is replaced. Rows whose loaded_at does not parse
-    are left out, because every run rechecks them.
+    are left out, because every run rechecks them. As in the load_watermark macro, kept
+    rows stamped beyond the clock-skew tolerance of now (UTC) do not move the watermark.
     """
     tables = {
         name
@@ -237,6 +239,7 @@ def rows_behind_watermark(con: duckdb.DuckDBPyConnection) -> int:
         f"""
         with watermark as (
             select max(loaded_at) as loaded_at from intermediate.int_activities
+            where loaded_at <= ?
         )
         select
             (select count(*) from raw.activities as raw_rows, watermark
@@ -245,9 +248,16 @@ def rows_behind_watermark(con: duckdb.DuckDBPyConnection) -> int:
                where kept.loaded_at <= watermark.loaded_at)
             - (select count(*) from intermediate.int_activity_rejects as rejected, watermark
                where rejected.loaded_at <= watermark.loaded_at)
-        """
+        """,
+        [(now or _utc_now()) + timedelta(minutes=_clock_skew_tolerance_minutes())],
     ).fetchone()
     return int(row[0] or 0) if row else 0
+
+
+def _clock_skew_tolerance_minutes() -> int:
+    project_file = paths.project_dir() / "dbt_project.yml"
+    config = yaml.safe_load(project_file.read_text(encoding="utf-8"))
+    return int(config["vars"]["clock_skew_tolerance_minutes"])
 
 
 def last_successful_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:

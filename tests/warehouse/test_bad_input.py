@@ -142,6 +142,30 @@ def test_rows_removed_from_raw_rebuild_all(tiny_db: Path, build: Build) -> None:
     assert "nan" not in reasons(tiny_db)
 
 
+def test_future_load_stamp_keeps_runs_incremental(tiny_db: Path, build: Build) -> None:
+    build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"})
+    insert = (
+        "insert into raw.activities (event_id, lead_id, activity_type, occurred_at, loaded_at)"
+        " values (?, 'L1', 'chat', '2026-11-21T09:00:00Z', ?)"
+    )
+    # A loader with a broken clock stamps a row decades ahead
+    execute(tiny_db, insert, ["stamped-2099", "2099-01-01T00:00:00Z"])
+    second = build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"})
+    execute(tiny_db, insert, ["next", "2026-11-22T00:00:00Z"])
+
+    third = build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"})
+
+    assert not second.full_refresh
+    assert third.rows_behind_watermark == 0
+    assert not third.full_refresh
+    kept = query(
+        tiny_db,
+        "select event_id from intermediate.int_activities "
+        "where event_id in ('stamped-2099', 'next') order by 1",
+    )
+    assert kept == [("next",), ("stamped-2099",)]
+
+
 def test_unparseable_loaded_at_needs_no_full_refresh(tiny_db: Path, build: Build) -> None:
     build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"})
     execute(
