@@ -379,3 +379,17 @@ def test_build_without_rules_keeps_last_rules(run_cli: CliRunner, tmp_path: Path
 
     _assert_one_error_line(result, "used the rules in /data/my_rules")
     assert "pass --rules /data/my_rules to keep them" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["raw.duckdb", "Marts.duckdb", "main.db"])
+def test_schema_named_warehouse_one_line(run_cli: CliRunner, tmp_path: Path, name: str):
+    result = run_cli("report", "--db", str(tmp_path / name))
+    _assert_one_error_line(result, f"warehouse file {name} is named like the schema")
+
+
+@pytest.mark.slow
+def test_build_of_empty_warehouse_says_so(run_cli: CliRunner, tmp_path: Path):
+    db_path = tmp_path / "misspelled.duckdb"
+    result = run_cli("build", "--db", str(db_path))
+    assert result.returncode == 0, result.stderr
+    assert f"{db_path} has no leads or activities" in result.stdout

@@ -168,7 +168,9 @@ def format_build_summary(db_path: Path, result: dbt_runner.BuildResult) -> str:
     if result.success:
         lines += _counts_section(db_path)
     else:
-        lines.append("The published warehouse was left unchanged.")
+        lines.append(
+            "The published marts were left unchanged; meta.run_log records the failed run."
+        )
     if result.rule_problems:
         lines += ["", "Rule problems:", *(f"  {problem}" for problem in result.rule_problems)]
     if result.failures:
@@ -192,8 +194,15 @@ def _counts_section(db_path: Path) -> list[str]:
         quarantine = report.quarantine_counts(con)
         withheld = report.withheld_points(con)
     raw_line = ", ".join(f"{table} {count:,}" for table, count in raw.items())
+    empty = []
+    if not raw.get("leads") and not raw.get("activities"):
+        empty = [
+            f"{db_path} has no leads or activities: fill it with `lead-scoring load` or "
+            "`lead-scoring generate`, or pass the right --db"
+        ]
     return [
         f"Raw rows: {raw_line}",
+        *empty,
         report.format_withheld_totals(withheld),
         "",
         "Leads per stage:",
