@@ -72,6 +72,12 @@ checked as (
             when typed.occurred_at > {{ dbt.dateadd(
                 'minute', var('clock_skew_tolerance_minutes'), 'typed.loaded_at') }}
                 then 'occurred_at in the future'
+            -- A placeholder such as the Unix epoch stands for a missing time.
+            -- Scored, it would take the first occurrence of a first-time-only
+            -- rule from the real event.
+            when typed.occurred_at < cast(
+                '{{ var("earliest_occurred_at") }}' as {{ dbt.type_timestamp() }})
+                then 'occurred_at before {{ var("earliest_occurred_at") }}'
             when
                 typed.duration_seconds_text is not null
                 -- Also rejects NaN and infinity, which parse as numbers.

@@ -166,6 +166,16 @@ def test_future_load_stamp_keeps_runs_incremental(tiny_db: Path, build: Build) -
     assert kept == [("next",), ("stamped-2099",)]
 
 
+def test_epoch_placeholder_is_quarantined(tiny_db: Path, build: Build) -> None:
+    execute(
+        tiny_db,
+        "insert into raw.activities (event_id, lead_id, activity_type, occurred_at, loaded_at)"
+        " values ('epoch', 'L1', 'chat', '1970-01-01T00:00:00Z', '2026-11-20T10:02:00Z')",
+    )
+    build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"})
+    assert reasons(tiny_db)["epoch"] == "occurred_at before 2000-01-01"
+
+
 def test_unparseable_loaded_at_needs_no_full_refresh(tiny_db: Path, build: Build) -> None:
     build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"})
     execute(
