@@ -21,7 +21,7 @@ import duckdb
 import pytest
 from conftest import BUCKET, LOCK_TABLE, REGION, fresh_handler, load_event, receive_all
 
-from lead_scoring.aws import alerts, raw_loader
+from lead_scoring.aws import alerts, raw_loader, scoring
 from lead_scoring.aws.duckdb_s3 import enable_s3, httpfs_extension_path
 from lead_scoring.aws.lock import RunLock
 from lead_scoring.aws.scoring import ScoringRun, ScoringSettings, describe_trigger
@@ -389,11 +389,9 @@ def test_handler_emits_run_metrics(
     # Then it reports the run and emits the four run metrics
     assert response["status"] == "success"
     assert response["trigger"] == "schedule"
-    output = capsys.readouterr().out.splitlines()
-    metric_lines = [json.loads(line) for line in output if '"_aws"' in line]
-    finished = [json.loads(line) for line in output if '"scoring run finished"' in line]
-    assert len(finished) == 1
-    assert 0 < finished[0]["seconds"] <= response["seconds"]
+    metric_lines = [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line
+    ]
     assert len(metric_lines) == 1
     names = {
         metric["Name"] for metric in metric_lines[0]["_aws"]["CloudWatchMetrics"][0]["Metrics"]
@@ -402,6 +400,22 @@ def test_handler_emits_run_metrics(
     # EMF stores a metric's values as a list when there may be several
     assert metric_lines[0]["AlertsRaised"] in (1.0, [1.0])
     assert metric_lines[0]["EventsProcessed"] in (3.0, [3.0])
+
+
+def test_finished_line_has_the_duration(
+    served_aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logged: list[tuple[str, dict]] = []
+    monkeypatch.setattr(
+        scoring.logger, "info", lambda message, extra=None: logged.append((message, extra or {}))
+    )
+    put_activities([activity("e1", "L-1")])
+
+    report = make_run().run("schedule")
+
+    finished = [extra for message, extra in logged if message == "scoring run finished"]
+    assert len(finished) == 1
+    assert 0 < finished[0]["seconds"] <= report.seconds
 
 
 def test_trigger_names_schedule_and_objects() -> None:
