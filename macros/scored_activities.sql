@@ -14,8 +14,17 @@
     Per event this decides the rule (a page rule replaces the default page-view rule),
     the raw points, whether a bot or an email link scanner produced the event, and
     whether a first-time-only rule has already scored for the lead.
+
+    With `detail` false the result lacks the event's descriptive text (url, asset, user
+    agent, visitor, duration), which daily aggregates do not need. The intermediate
+    results below are read more than once, so DuckDB may store them; at 100M events the
+    descriptive text alone made that spill tens of gigabytes to disk.
 #}
-{% macro scored_activities(events, prior_counts=none) -%}
+{% macro scored_activities(events, prior_counts=none, detail=true) -%}
+
+{%- set detail_columns = [
+    'url', 'asset', 'user_agent', 'visitor_id', 'duration_seconds'
+] if detail else [] -%}
 
 with
 
@@ -24,7 +33,19 @@ scoring_events as (
     -- Join keys computed up front: a constant test inside a left join's condition
     -- keeps DuckDB from using a hash join there.
     select
-        *,
+        event_id,
+        scored_lead_id,
+        lead_id,
+        activity_type,
+        url_base,
+        asset_key,
+        user_agent_key,
+        occurred_at,
+        activity_date,
+        loaded_at,
+        {% for column in detail_columns -%}
+            {{ column }},
+        {% endfor -%}
         case when activity_type = 'page_view' then url_base end as page_url_base,
         coalesce(url_query, '') as url_query_key,
         coalesce(asset_key, '') as asset_join_key
@@ -237,15 +258,15 @@ final as (
         event_id,
         scored_lead_id as lead_id,
         lead_id as event_lead_id,
-        visitor_id,
+        {% if detail %}visitor_id,{% endif %}
         rule_id,
 
         -- text
         activity_type,
-        url,
+        {% if detail %}url,{% endif %}
         url_base,
-        asset,
-        user_agent,
+        {% if detail %}asset,{% endif %}
+        {% if detail %}user_agent,{% endif %}
         rule_type,
         category,
         bot_reason,
@@ -263,7 +284,7 @@ final as (
         -- numbers
         raw_points,
         daily_cap,
-        duration_seconds,
+        {% if detail %}duration_seconds,{% endif %}
 
         -- timestamps
         occurred_at,

@@ -62,7 +62,8 @@ with
 
     scored as (
 
-        {{ lead_scoring.scored_activities('events_to_score', 'prior_counts') }}
+        {{ lead_scoring.scored_activities(
+            'events_to_score', 'prior_counts', detail=false) }}
 
     ),
 
@@ -83,7 +84,7 @@ with
 
     scored as (
 
-        {{ lead_scoring.scored_activities('events_to_score') }}
+        {{ lead_scoring.scored_activities('events_to_score', detail=false) }}
 
     ),
 
