@@ -288,7 +288,7 @@ def last_rules_dir(db_path: Path) -> Path | None:
                 "order by finished_at desc limit 1"
             ).fetchone()
     except duckdb.Error:
-        # No run log yet, or a build holds the file; the build itself reports the latter.
+        # No run log yet, or a running build has the file open, which the build reports itself.
         return None
     return Path(row[0]) if row and row[0] else None
 

@@ -125,10 +125,10 @@ def test_redelivery_in_the_last_instant_rebuilds_all(tiny_db: Path, build: Build
 
     assert second.rows_behind_watermark == 1
     assert second.full_refresh
-    kept = query(
+    kept_types = query(
         tiny_db, "select activity_type from intermediate.int_activities where event_id = 'ok'"
     )
-    assert kept == [("chat",)]
+    assert kept_types == [("chat",)]
 
 
 def test_rows_removed_from_raw_rebuild_all(tiny_db: Path, build: Build) -> None:
@@ -158,12 +158,12 @@ def test_future_load_stamp_keeps_runs_incremental(tiny_db: Path, build: Build) -
     assert not second.full_refresh
     assert third.rows_behind_watermark == 0
     assert not third.full_refresh
-    kept = query(
+    kept_ids = query(
         tiny_db,
         "select event_id from intermediate.int_activities "
         "where event_id in ('stamped-2099', 'next') order by 1",
     )
-    assert kept == [("next",), ("stamped-2099",)]
+    assert kept_ids == [("next",), ("stamped-2099",)]
 
 
 def test_epoch_placeholder_is_quarantined(tiny_db: Path, build: Build) -> None:
