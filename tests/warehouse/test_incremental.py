@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from warehouse_helpers import (
+    AS_OF,
     DETERMINISTIC_MARTS,
     Build,
     execute,
@@ -196,3 +197,38 @@ def test_earlier_identify_loaded_later_moves_the_visitor(
     assert build(full, full_refresh=True).full_refresh
     for table in (*DETERMINISTIC_MARTS, "intermediate.int_activity_points_decayed"):
         assert table_rows(fresh_copy, table) == table_rows(full, table), table
+
+
+def test_full_refresh_in_slices_equals_one_query(
+    fresh_copy: Path,
+    sample_raw: Path,
+    tmp_path: Path,
+    build: Build,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given the sample's events in two batches, the first built as a full refresh that
+    # scores the leads in slices of about 2,000 events (the sample has 9,000: five slices)
+    monkeypatch.setenv("LEAD_SCORING_TARGET_PATH", str(tmp_path / "target"))
+    cut_offs = split_activities(fresh_copy, (0.7,))
+    release_batch(fresh_copy, cut_offs[0])
+    sliced_vars = {"as_of_date": AS_OF, "full_refresh_slice_events": 2000}
+    assert build(fresh_copy, dbt_vars=sliced_vars).full_refresh
+    executed = tmp_path / "target/run/lead_scoring/models/intermediate/int_points_daily.sql"
+    assert "int_points_daily__slices" in executed.read_text()
+    assert not query(
+        fresh_copy,
+        "select table_name from information_schema.tables where table_name like '%slices'",
+    )
+
+    # When the rest arrives and an incremental build adds it to the sliced table
+    release_batch(fresh_copy, None)
+    assert not build(fresh_copy, dbt_vars=sliced_vars).full_refresh
+
+    # Then every table equals a full refresh that scored all events in one query
+    whole = tmp_path / "whole" / fresh_copy.name
+    whole.parent.mkdir()
+    shutil.copyfile(sample_raw, whole)
+    one_query_vars = {"as_of_date": AS_OF, "full_refresh_slice_events": 0}
+    assert build(whole, full_refresh=True, dbt_vars=one_query_vars).full_refresh
+    for table in (*DETERMINISTIC_MARTS, "intermediate.int_activity_points_decayed"):
+        assert table_rows(fresh_copy, table) == table_rows(whole, table), table
