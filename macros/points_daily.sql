@@ -168,19 +168,30 @@ select * from points
 
 {#
     How many slices a full refresh of int_points_daily uses: one per
-    `full_refresh_slice_events` events (0 turns slicing off). Counted when the model runs,
-    after int_activities is built. At parse time, and when a linter compiles the model
-    without a warehouse, the answer does not matter.
+    `full_refresh_slice_events` events (0 turns slicing off), at most 256, because each
+    slice scans all events again. Counted when the model runs, after int_activities is
+    built. At parse time, in unit tests (whose refs are fixtures) and when a linter
+    compiles the model without a warehouse, the answer does not matter.
 #}
 {% macro full_refresh_slices() -%}
-    {%- set per_slice = var('full_refresh_slice_events') | int -%}
-    {%- set activities = load_relation(ref('int_activities')) if execute else none -%}
-    {%- if activities is none or per_slice <= 0 -%}
+    {%- set configured = var('full_refresh_slice_events') -%}
+    {%- if configured is boolean
+        or not modules.re.fullmatch('[0-9]+', configured | string) -%}
+        {{ exceptions.raise_compiler_error(
+            "the variable full_refresh_slice_events must be a whole number of events "
+            ~ "(0 turns slicing off), not " ~ configured) }}
+    {%- endif -%}
+    {%- set per_slice = configured | int -%}
+    {%- if not execute or per_slice == 0 or model.resource_type == 'unit_test' -%}
+        {{ return(1) }}
+    {%- endif -%}
+    {%- set activities = load_relation(ref('int_activities')) -%}
+    {%- if activities is none -%}
         {{ return(1) }}
     {%- endif -%}
     {%- set counted = run_query('select count(*) from ' ~ activities) -%}
     {%- set events = counted.columns[0].values()[0] | int -%}
-    {{ return([1, (events + per_slice - 1) // per_slice] | max) }}
+    {{ return([1, [256, (events + per_slice - 1) // per_slice] | min] | max) }}
 {%- endmacro %}
 
 {#

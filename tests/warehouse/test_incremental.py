@@ -232,3 +232,15 @@ def test_full_refresh_in_slices_equals_one_query(
     assert build(whole, full_refresh=True, dbt_vars=one_query_vars).full_refresh
     for table in (*DETERMINISTIC_MARTS, "intermediate.int_activity_points_decayed"):
         assert table_rows(fresh_copy, table) == table_rows(whole, table), table
+
+
+@pytest.mark.parametrize("slice_events", ["10M", -5, True, 2.5])
+def test_slice_size_must_be_whole_number(fresh_copy: Path, build: Build, slice_events) -> None:
+    with pytest.raises(RuntimeError, match="full_refresh_slice_events must be a whole number"):
+        build(fresh_copy, dbt_vars={"as_of_date": AS_OF, "full_refresh_slice_events": slice_events})
+
+    # Nothing was published
+    assert not query(
+        fresh_copy,
+        "select table_name from information_schema.tables where table_schema = 'marts'",
+    )
