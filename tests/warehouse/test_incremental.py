@@ -207,7 +207,7 @@ def test_full_refresh_in_slices_equals_one_query(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Given the sample's events in two batches, the first built as a full refresh that
-    # scores the leads in slices of about 2,000 events (the sample has 9,000: five slices)
+    # scores the leads in slices of about 2,000 events (the batch has about 6,300: four)
     monkeypatch.setenv("LEAD_SCORING_TARGET_PATH", str(tmp_path / "target"))
     cut_offs = split_activities(fresh_copy, (0.7,))
     release_batch(fresh_copy, cut_offs[0])
