@@ -12,15 +12,17 @@ lead_profiles as (
 
 ),
 
-attributes as (
-
-    select * from {{ ref('stg_lead_attributes') }}
-
-),
-
 criteria as (
 
     select * from {{ ref('stg_rules__grading_criteria') }}
+
+),
+
+attributes as (
+
+    -- Only tested attributes, because the join below keeps them in memory.
+    select * from {{ ref('stg_lead_attributes') }}
+    where attribute in (select criteria.attribute from criteria)
 
 ),
 
@@ -49,7 +51,7 @@ lead_values as (
 
 outcomes as (
 
-    {{ lead_scoring.distinct_outcomes('lead_values') }}
+    {{ lead_scoring.rule_outcomes('criteria', ref('stg_lead_attributes')) }}
 
 ),
 

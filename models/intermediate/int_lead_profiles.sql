@@ -11,15 +11,17 @@ leads as (
 
 ),
 
-attributes as (
-
-    select * from {{ ref('stg_lead_attributes') }}
-
-),
-
 assignments as (
 
     select * from {{ ref('stg_rules__profile_assignments') }}
+
+),
+
+attributes as (
+
+    -- Only tested attributes, because the join below keeps them in memory.
+    select * from {{ ref('stg_lead_attributes') }}
+    where attribute in (select assignments.attribute from assignments)
 
 ),
 
@@ -60,7 +62,7 @@ lead_values as (
 
 outcomes as (
 
-    {{ lead_scoring.distinct_outcomes('lead_values') }}
+    {{ lead_scoring.rule_outcomes('assignments', ref('stg_lead_attributes')) }}
 
 ),
 

@@ -11,15 +11,17 @@ leads as (
 
 ),
 
-attributes as (
-
-    select * from {{ ref('stg_lead_attributes') }}
-
-),
-
 property_rules as (
 
     select * from {{ ref('stg_rules__property_rules') }}
+
+),
+
+attributes as (
+
+    -- Only tested attributes, because the join below keeps them in memory.
+    select * from {{ ref('stg_lead_attributes') }}
+    where attribute in (select property_rules.attribute from property_rules)
 
 ),
 
@@ -46,7 +48,7 @@ lead_values as (
 
 outcomes as (
 
-    {{ lead_scoring.distinct_outcomes('lead_values') }}
+    {{ lead_scoring.rule_outcomes('property_rules', ref('stg_lead_attributes')) }}
 
 ),
 
