@@ -48,7 +48,9 @@ lead_values as (
 
 outcomes as (
 
-    {{ lead_scoring.rule_outcomes('property_rules', ref('stg_lead_attributes')) }}
+    {{ lead_scoring.rule_outcomes(
+        'property_rules', ref('stg_lead_attributes')
+    ) }}
 
 ),
 
