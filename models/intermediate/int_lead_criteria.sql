@@ -20,7 +20,7 @@ criteria as (
 
 attributes as (
 
-    -- Only tested attributes, because the join below keeps them in memory.
+    -- Only attributes the rules test, since the join keeps them in memory.
     select * from {{ ref('stg_lead_attributes') }}
     where attribute in (select criteria.attribute from criteria)
 

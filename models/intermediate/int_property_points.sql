@@ -19,7 +19,7 @@ property_rules as (
 
 attributes as (
 
-    -- Only tested attributes, because the join below keeps them in memory.
+    -- Only attributes the rules test, since the join keeps them in memory.
     select * from {{ ref('stg_lead_attributes') }}
     where attribute in (select property_rules.attribute from property_rules)
 
