@@ -14,6 +14,9 @@
     relation with lead_id and from_date) only the days a run recomputes are kept.
 #}
 {% macro daily_points(events, prior_counts=none, scope=none) -%}
+{#- Sums are cast back to 64 bits: DuckDB sums integers into 128-bit integers, which are
+    slow to scan, and this table is the largest the later models read. -#}
+{%- set bigint = dbt.type_bigint() %}
 with
 
 scored as (
@@ -45,38 +48,53 @@ daily as (
         max(rule_type) as rule_type,
         max(category) as category,
         max(daily_cap) as daily_cap,
-        cast(count(*) as {{ dbt.type_bigint() }}) as events,
+        cast(count(*) as {{ bigint }}) as events,
+        cast(sum(case when is_bot then 0 else 1 end) as {{ bigint }})
+            as counted_events,
         cast(
-            sum(case when is_bot then 0 else 1 end) as {{ dbt.type_bigint() }}
-        ) as counted_events,
-        sum(case when is_priority and not is_bot then 1 else 0 end)
-            as priority_events,
-        sum(raw_points) as raw_points,
-        sum(case when is_bot then raw_points else 0 end) as withheld_bot,
+            sum(case when is_priority and not is_bot then 1 else 0 end)
+            as {{ bigint }}
+        ) as priority_events,
+        cast(sum(raw_points) as {{ bigint }}) as raw_points,
+        cast(
+            sum(case when is_bot then raw_points else 0 end) as {{ bigint }}
+        ) as withheld_bot,
         {% for column, reason in [
             ('agent_bot', 'bot user agent'),
             ('delivery_scanner', 'email link scanner: click right after delivery'),
             ('burst_scanner', 'email link scanner: every link clicked at once'),
         ] %}
-            sum(case when bot_reason = '{{ reason }}' then 1 else 0 end)
-                as {{ column }}_events,
-            sum(
-                case when bot_reason = '{{ reason }}' then raw_points else 0 end
+            cast(
+                sum(case when bot_reason = '{{ reason }}' then 1 else 0 end)
+                as {{ bigint }}
+            ) as {{ column }}_events,
+            cast(
+                sum(
+                    case
+                        when bot_reason = '{{ reason }}' then raw_points else 0
+                    end
+                ) as {{ bigint }}
             ) as {{ column }}_points,
         {% endfor %}
-        sum(case when is_repeat_of_first_time_rule then 1 else 0 end)
-            as repeat_events,
-        sum(
-            case
-                when is_repeat_of_first_time_rule then raw_points else 0
-            end
+        cast(
+            sum(case when is_repeat_of_first_time_rule then 1 else 0 end)
+            as {{ bigint }}
+        ) as repeat_events,
+        cast(
+            sum(
+                case
+                    when is_repeat_of_first_time_rule then raw_points else 0
+                end
+            ) as {{ bigint }}
         ) as withheld_first_time,
-        sum(
-            case
-                when not is_bot and not is_repeat_of_first_time_rule
-                    then raw_points
-                else 0
-            end
+        cast(
+            sum(
+                case
+                    when not is_bot and not is_repeat_of_first_time_rule
+                        then raw_points
+                    else 0
+                end
+            ) as {{ bigint }}
         ) as eligible_points,
         max(loaded_at) as max_loaded_at
     from in_scope

@@ -161,16 +161,16 @@ select
     priority_events,
     age_days,
     decay_factor,
-    cast(raw_points as {{ dbt.type_numeric() }}) as raw_points,
-    cast(withheld_bot as {{ dbt.type_numeric() }}) as withheld_bot,
-    cast(withheld_first_time as {{ dbt.type_numeric() }})
+    cast(raw_points as {{ lead_scoring.type_points() }}) as raw_points,
+    cast(withheld_bot as {{ lead_scoring.type_points() }}) as withheld_bot,
+    cast(withheld_first_time as {{ lead_scoring.type_points() }})
         as withheld_first_time,
-    cast(withheld_cap as {{ dbt.type_numeric() }}) as withheld_cap,
-    cast(awarded_points as {{ dbt.type_numeric() }}) as awarded_points,
+    cast(withheld_cap as {{ lead_scoring.type_points() }}) as withheld_cap,
+    cast(awarded_points as {{ lead_scoring.type_points() }}) as awarded_points,
     -- Rounded to hundredths per row, so the ledger's columns add up exactly.
     cast(
         round(awarded_points * (1.0 - decay_factor), 2)
-        as {{ dbt.type_numeric() }}
+        as {{ lead_scoring.type_points() }}
     ) as decayed_points,
 
     -- timestamps

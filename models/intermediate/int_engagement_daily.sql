@@ -106,14 +106,24 @@ events as (
 select
     lead_id,
     activity_date,
-    count(*) as activities,
-    sum(case when is_session then 1 else 0 end) as sessions,
+    -- Cast to 64 bits: DuckDB sums integers into 128-bit ones, slower to scan.
+    cast(count(*) as {{ dbt.type_bigint() }}) as activities,
+    cast(
+        sum(case when is_session then 1 else 0 end) as {{ dbt.type_bigint() }}
+    ) as sessions,
     sum(
         case when is_session then coalesce(duration_seconds, 0) else 0 end
     ) as time_on_site_seconds,
-    sum(case when activity_type = 'page_view' then 1 else 0 end) as page_views,
-    sum(
-        case when activity_type = 'page_view' and is_priority then 1 else 0 end
+    cast(
+        sum(case when activity_type = 'page_view' then 1 else 0 end)
+        as {{ dbt.type_bigint() }}
+    ) as page_views,
+    cast(
+        sum(
+            case
+                when activity_type = 'page_view' and is_priority then 1 else 0
+            end
+        ) as {{ dbt.type_bigint() }}
     ) as priority_page_views,
     max(loaded_at) as max_loaded_at,
     {{ lead_scoring.run_timestamp() }} as processed_at

@@ -79,7 +79,7 @@ select
         least(
             periods.inactive_periods * periods.step_points,
             greatest(positive_points.remaining_points, 0)
-        ) as {{ dbt.type_numeric() }}
+        ) as {{ lead_scoring.type_points() }}
     ) as decayed_points,
     {{ lead_scoring.as_of_date() }} as activity_date
 from periods

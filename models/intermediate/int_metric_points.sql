@@ -113,7 +113,8 @@ select
     threshold,
     coalesce(is_match, false) as is_match,
     cast(
-        case when is_match then points else 0 end as {{ dbt.type_numeric() }}
+        case when is_match then points else 0 end
+        as {{ lead_scoring.type_points() }}
     ) as points,
     {{ lead_scoring.as_of_date() }} as activity_date
 from compared

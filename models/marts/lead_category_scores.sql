@@ -14,8 +14,8 @@ ledger as (
 select
     lead_id,
     category,
-    sum(points) as score,
-    sum(raw_points) as raw_points,
+    cast(sum(points) as {{ lead_scoring.type_points() }}) as score,
+    cast(sum(raw_points) as {{ lead_scoring.type_points() }}) as raw_points,
     max(as_of_date) as as_of_date
 from ledger
 where rule_type != 'limit' or category != 'total'

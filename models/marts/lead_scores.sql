@@ -58,17 +58,18 @@ final as (
 
     select
         leads.lead_id,
-        cast(coalesce(lead_points.score, 0) as {{ dbt.type_numeric() }})
-            as score,
-        cast(coalesce(lead_points.raw_points, 0) as {{ dbt.type_numeric() }})
+        {%- set points_type = lead_scoring.type_points() %}
+        cast(coalesce(lead_points.score, 0) as {{ points_type }}) as score,
+        cast(coalesce(lead_points.raw_points, 0) as {{ points_type }})
             as raw_points,
+        cast(coalesce(lead_points.withheld_points, 0) as {{ points_type }})
+            as withheld_points,
+        cast(coalesce(lead_points.decayed_points, 0) as {{ points_type }})
+            as decayed_points,
         cast(
-            coalesce(lead_points.withheld_points, 0) as {{ dbt.type_numeric() }}
-        ) as withheld_points,
-        cast(
-            coalesce(lead_points.decayed_points, 0) as {{ dbt.type_numeric() }}
-        ) as decayed_points,
-        coalesce(lead_engagement.priority_page_views, 0) as priority_page_views,
+            coalesce(lead_engagement.priority_page_views, 0)
+            as {{ dbt.type_bigint() }}
+        ) as priority_page_views,
         lead_engagement.last_activity_date,
         lead_engagement.last_priority_page_date,
         {{ lead_scoring.as_of_date() }} as as_of_date

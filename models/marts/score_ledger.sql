@@ -39,7 +39,7 @@ score_limits as (
 
 ),
 
-{%- set zero = 'cast(0 as ' ~ dbt.type_numeric() ~ ')' %}
+{%- set zero = 'cast(0 as ' ~ lead_scoring.type_points() ~ ')' %}
 
 entries as (
 
@@ -221,8 +221,8 @@ final as (
         {{ zero }} as withheld_first_time,
         {{ zero }} as withheld_cap,
         {{ zero }} as decayed_points,
-        cast(excess as {{ dbt.type_numeric() }}) as withheld_limit,
-        cast(-excess as {{ dbt.type_numeric() }}) as points
+        cast(excess as {{ lead_scoring.type_points() }}) as withheld_limit,
+        cast(-excess as {{ lead_scoring.type_points() }}) as points
     from limit_entries
 
 )

@@ -187,7 +187,7 @@ select
         when reason in ('bot', 'first_time')
             then cast(coalesce(events, 0) as {{ dbt.type_bigint() }})
     end as events,
-    cast(coalesce(points, 0) as {{ dbt.type_numeric() }}) as points,
+    cast(coalesce(points, 0) as {{ lead_scoring.type_points() }}) as points,
 
     -- timestamps
     {{ lead_scoring.as_of_date() }} as as_of_date

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -203,3 +204,49 @@ def test_invalid_regular_expression_names_rule(tiny_db: Path, tmp_path: Path, bu
     assert "property_rules: rule prop_bad_regex: invalid regular expression (unclosed[" in (
         result.rule_problems
     )
+
+
+def test_offsets_and_padding_parse_to_the_same_instant(tiny_db: Path, build: Build) -> None:
+    # Sources stamp times with a UTC offset, a zone name, or spaces around them
+    con = warehouse.connect(tiny_db)
+    try:
+        warehouse.insert_rows(
+            con,
+            "activities",
+            [
+                event(
+                    "offset",
+                    occurred_at="2026-11-20T12:00:00+02:00",
+                    loaded_at="2026-11-20T05:01:00-05:00",
+                ),
+                event(
+                    "zone",
+                    occurred_at="2026-11-20T11:00:00 Europe/Berlin",
+                    loaded_at=" 2026-11-20T10:01:00Z ",
+                ),
+                event(
+                    "padded",
+                    occurred_at="  2026-11-20T10:00:00Z  ",
+                    loaded_at="2026-11-20 10:01:00",
+                ),
+            ],
+        )
+    finally:
+        con.close()
+
+    first = build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"})
+
+    parsed = query(
+        tiny_db,
+        "select event_id, occurred_at, loaded_at from intermediate.int_activities"
+        " where event_id in ('offset', 'zone', 'padded') order by event_id",
+    )
+    utc = datetime(2026, 11, 20, 10, 0)
+    loaded = datetime(2026, 11, 20, 10, 1)
+    assert parsed == [("offset", utc, loaded), ("padded", utc, loaded), ("zone", utc, loaded)]
+    assert first.full_refresh
+    # The build's own check of the load order parses loaded_at as the models do, so the
+    # next build finds nothing behind the watermark and stays incremental.
+    second = build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"})
+    assert second.rows_behind_watermark == 0
+    assert not second.full_refresh
