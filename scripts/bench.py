@@ -53,8 +53,8 @@ print(json.dumps({"seconds": seconds, "by_type": by_type,
                   "failures": [node.unique_id for node in result.failures]}))
 """
 
-# dbt's fixed cost: two invocations (rule tables, then models), each starting dbt,
-# reading the saved parse and connecting, with nothing selected.
+# dbt's fixed cost of a full build: two invocations (rule tables, then models), each
+# starting dbt, reading the saved parse and connecting, with nothing selected.
 DBT_START = """
 import json, sys, time
 from pathlib import Path

@@ -107,6 +107,9 @@ class BuildResult:
     seconds: float
     code_changed: bool = False
     nodes: list[NodeResult] = field(default_factory=list)
+    # True when the lead profile models kept their tables: no lead, attribute, account,
+    # rule or scoring date changed since the last successful build.
+    profiles_reused: bool = False
     # Raw activity rows at or behind the load-time watermark that were never processed
     # (positive), or processed rows no longer in raw.activities (negative). Either forced a
     # full refresh.
@@ -180,8 +183,20 @@ def code_fingerprint() -> str:
 
 _RUN_LOG_COLUMNS = (
     "run_id, started_at, finished_at, rules_dir, rules_fingerprint, full_refresh, status, "
-    "code_fingerprint"
+    "code_fingerprint, profile_fingerprint, as_of_date"
 )
+
+# Models computed from the leads' own data (raw.leads, raw.lead_attributes, raw.accounts),
+# the rule tables and the scoring date alone: no activity reaches them. When none of these
+# inputs changed since the last successful build, the build keeps their tables as they are.
+PROFILE_MODELS = (
+    "stg_lead_attributes",
+    "int_property_points",
+    "int_lead_profiles",
+    "int_lead_criteria",
+    "lead_grades",
+)
+PROFILE_SOURCES = ("leads", "lead_attributes", "accounts")
 
 
 def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
@@ -200,16 +215,37 @@ def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
-    con.execute(
-        f"alter table {META_SCHEMA}.run_log add column if not exists code_fingerprint varchar"
-    )
+    for column in ("code_fingerprint", "profile_fingerprint", "as_of_date"):
+        con.execute(f"alter table {META_SCHEMA}.run_log add column if not exists {column} varchar")
+
+
+def profile_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """Hash the content of the raw tables that describe leads and accounts.
+
+    The sum of row hashes does not depend on row order, and a repeated row counts twice, so
+    any added, removed or changed row changes the result (barring a 64-bit hash collision).
+    """
+    parts = []
+    for table in PROFILE_SOURCES:
+        count, total = con.execute(
+            f"select count(*), sum(hash(source_rows)::hugeint) from raw.{table} as source_rows"
+        ).fetchone()
+        parts.append(f"{table}:{count}:{total or 0}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def resolved_as_of(dbt_vars: dict[str, object] | None) -> str:
+    """Return the scoring date a build uses: the as_of_date variable, else today (UTC)."""
+    chosen = (dbt_vars or {}).get("as_of_date")
+    return str(chosen) if chosen else _utc_now().date().isoformat()
 
 
 # The SQL of the duckdb__parse_timestamp macro, which types loaded_at in the models.
 _PARSED_LOADED_AT = (
-    "coalesce(try_cast(try_cast(nullif(trim(raw_rows.loaded_at), '') as timestamptz)"
-    " at time zone 'UTC' as timestamp),"
-    " try_cast(nullif(trim(raw_rows.loaded_at), '') as timestamp))"
+    "coalesce(make_timestamp(epoch_us(try_cast(raw_rows.loaded_at as timestamptz))),"
+    " make_timestamp(epoch_us("
+    "try_cast(nullif(trim(cast(raw_rows.loaded_at as varchar)), '') as timestamptz))),"
+    " try_cast(nullif(trim(cast(raw_rows.loaded_at as varchar)), '') as timestamp))"
 )
 
 
@@ -261,20 +297,48 @@ def _clock_skew_tolerance_minutes() -> int:
 
 
 def last_successful_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
-    return _last_successful_run(con)[0]
+    return _last_successful_run(con).rules
 
 
-def _last_successful_run(con: duckdb.DuckDBPyConnection) -> tuple[str | None, str | None]:
-    """Return the rule and code fingerprints of the last successful build."""
+@dataclass
+class _PreviousRun:
+    rules: str | None = None
+    code: str | None = None
+    profile: str | None = None
+    as_of: str | None = None
+
+
+def _last_successful_run(con: duckdb.DuckDBPyConnection) -> _PreviousRun:
+    """Return the fingerprints and scoring date of the last successful build."""
     row = con.execute(
         f"""
-        select rules_fingerprint, code_fingerprint from {META_SCHEMA}.run_log
+        select rules_fingerprint, code_fingerprint, profile_fingerprint, as_of_date
+        from {META_SCHEMA}.run_log
         where status = 'success'
         order by finished_at desc
         limit 1
         """
     ).fetchone()
-    return (row[0], row[1]) if row else (None, None)
+    return _PreviousRun(*row) if row else _PreviousRun()
+
+
+def _rule_tables_exist(con: duckdb.DuckDBPyConnection) -> bool:
+    names = [Path(name).stem for name in (*RULE_FILES, *REFERENCE_FILES)]
+    (found,) = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'rules' "
+        f"and table_name in ({', '.join('?' for _ in names)})",
+        names,
+    ).fetchone()
+    return found == len(names)
+
+
+def _profile_tables_exist(con: duckdb.DuckDBPyConnection) -> bool:
+    (found,) = con.execute(
+        "select count(*) from information_schema.tables where table_name in "
+        f"({', '.join('?' for _ in PROFILE_MODELS)})",
+        list(PROFILE_MODELS),
+    ).fetchone()
+    return found == len(PROFILE_MODELS)
 
 
 def last_rules_dir(db_path: Path) -> Path | None:
@@ -406,19 +470,32 @@ def _build_locked(
     check_rules_dir(rules_dir)
     fingerprint = rules_fingerprint(rules_dir)
     code = code_fingerprint()
+    as_of = resolved_as_of(dbt_vars)
     run_id = str(uuid.uuid4())
     started = _utc_now()
 
     with contextlib.closing(warehouse.connect(db_path)) as con:
         warehouse.create_raw_tables(con)
         ensure_meta(con)
-        previous, previous_code = _last_successful_run(con)
-        rules_changed = previous is not None and previous != fingerprint
-        code_changed = previous is not None and previous_code != code
+        previous = _last_successful_run(con)
+        rules_changed = previous.rules is not None and previous.rules != fingerprint
+        code_changed = previous.rules is not None and previous.code != code
         if code_changed:
             log.info("the scoring code changed since the last build; rebuilding everything")
-        refresh = full_refresh or previous is None or rules_changed or code_changed
+        refresh = full_refresh or previous.rules is None or rules_changed or code_changed
         behind = 0 if refresh else rows_behind_watermark(con)
+        # The rule tables of the last successful build passed their tests, and an
+        # unchanged fingerprint means they hold the same rules: loading and testing them
+        # again would only cost one more dbt invocation.
+        rule_tables_loaded = _rule_tables_exist(con)
+        profile = profile_fingerprint(con)
+        reuse_profiles = (
+            not refresh
+            and select is None
+            and previous.profile == profile
+            and previous.as_of == as_of
+            and _profile_tables_exist(con)
+        )
     if behind > 0:
         log.warning(
             "%d raw activity row(s) loaded at or behind the load-time watermark; "
@@ -433,6 +510,9 @@ def _build_locked(
             -behind,
         )
         refresh = True
+    reuse_profiles = reuse_profiles and not refresh
+    if reuse_profiles:
+        log.info("leads, accounts, rules and scoring date unchanged; keeping the profile models")
 
     # A fixed name: dbt reuses its saved parse only while the profile's path is unchanged.
     work_path = db_path.with_name(f"{db_path.stem}.building{db_path.suffix}")
@@ -441,13 +521,28 @@ def _build_locked(
         with contextlib.closing(warehouse.connect(work_path)) as con:
             con.execute(
                 f"insert into {META_SCHEMA}.run_log ({_RUN_LOG_COLUMNS}) "
-                "values (?, ?, null, ?, ?, ?, 'running', ?)",
-                [run_id, started, str(rules_dir), fingerprint, refresh, code],
+                "values (?, ?, null, ?, ?, ?, 'running', ?, ?, ?)",
+                [
+                    run_id,
+                    started,
+                    str(rules_dir),
+                    fingerprint,
+                    refresh,
+                    code,
+                    # A build of selected models may leave the profile tables as they
+                    # were, so its row does not vouch for them.
+                    profile if select is None else None,
+                    as_of,
+                ],
             )
             con.execute(f"drop schema if exists {RULE_FAILURE_SCHEMA} cascade")
 
         log.info("dbt build started: run %s, full refresh %s", run_id, refresh)
-        result, nodes = _run_build(work_path, rules_dir, refresh, dbt_vars, select, quiet)
+        kept = PROFILE_MODELS if reuse_profiles else ()
+        load_rules = refresh or not rule_tables_loaded
+        result, nodes = _run_build(
+            work_path, rules_dir, refresh, dbt_vars, select, quiet, kept, load_rules
+        )
         success = bool(result.success)
         finished = _utc_now()
         with contextlib.closing(warehouse.connect(work_path)) as con:
@@ -476,6 +571,7 @@ def _build_locked(
         full_refresh=refresh,
         rules_changed=rules_changed,
         code_changed=code_changed,
+        profiles_reused=reuse_profiles,
         seconds=(finished - started).total_seconds(),
         rows_behind_watermark=behind,
         nodes=nodes,
@@ -490,30 +586,35 @@ def _run_build(
     dbt_vars: dict[str, object] | None,
     select: str | None,
     quiet: bool,
+    kept_models: Sequence[str] = (),
+    load_rules: bool = True,
 ):
-    # Rule tables are loaded and validated first, on their own: when one is malformed the
-    # build stops there, and no model is built from half-valid rules.
     common: list[str] = []
     if dbt_vars:
         common += ["--vars", json.dumps(dbt_vars)]
     if quiet:
         common.append("--quiet")
-    result = invoke_dbt(
-        [
-            "build",
-            "--select",
-            "resource_type:seed",
-            # Only tests on rule tables alone; tests that also read models run later.
-            "--indirect-selection",
-            "cautious",
-            "--full-refresh",
-            *common,
-        ],
-        db_path,
-        rules_dir,
-    )
-    nodes = _node_results(result)
-    if result.success:
+    result = None
+    nodes: list[NodeResult] = []
+    if load_rules:
+        # Rule tables are loaded and validated first, on their own: when one is malformed
+        # the build stops there, and no model is built from half-valid rules.
+        result = invoke_dbt(
+            [
+                "build",
+                "--select",
+                "resource_type:seed",
+                # Only tests on rule tables alone; tests that also read models run later.
+                "--indirect-selection",
+                "cautious",
+                "--full-refresh",
+                *common,
+            ],
+            db_path,
+            rules_dir,
+        )
+        nodes = _node_results(result)
+    if result is None or result.success:
         # Unit tests check the SQL, not the data, so they run in the test suite
         # (run_unit_tests) rather than on every scoring run.
         model_args = [
@@ -521,6 +622,8 @@ def _run_build(
             "--exclude",
             "resource_type:seed",
             "resource_type:unit_test",
+            # Their data tests go with them: the tables they checked are unchanged.
+            *kept_models,
             *common,
         ]
         if refresh:
@@ -555,7 +658,7 @@ def _record_failed_run(
     with contextlib.closing(warehouse.connect(db_path)) as con:
         con.execute(
             f"insert into {META_SCHEMA}.run_log ({_RUN_LOG_COLUMNS}) "
-            "values (?, ?, ?, ?, ?, ?, 'failed', ?)",
+            "values (?, ?, ?, ?, ?, ?, 'failed', ?, null, null)",
             [run_id, started, finished, str(rules_dir), fingerprints[0], refresh, fingerprints[1]],
         )
 

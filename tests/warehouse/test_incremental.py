@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from warehouse_helpers import (
     split_activities,
     table_rows,
 )
+
+from lead_scoring.dbt_runner import PROFILE_MODELS
 
 pytestmark = pytest.mark.slow
 
@@ -36,6 +39,9 @@ def test_incremental_builds_equal_a_full_refresh(
     third = build(fresh_copy)
     assert not second.full_refresh
     assert not third.full_refresh
+    # Only activity arrived, so the lead profile models kept their tables
+    assert second.profiles_reused
+    assert third.profiles_reused
 
     # Then every mart equals, row for row, a full refresh over all the events at once
     full = tmp_path / "full" / fresh_copy.name
@@ -244,3 +250,89 @@ def test_slice_size_must_be_whole_number(fresh_copy: Path, build: Build, slice_e
         fresh_copy,
         "select table_name from information_schema.tables where table_schema = 'marts'",
     )
+
+
+def _models_run(result) -> set[str]:
+    return {
+        node.unique_id.split(".")[-1]
+        for node in result.nodes
+        if node.resource_type.lower().endswith("model")
+    }
+
+
+def test_new_activity_alone_keeps_the_profile_models(fresh_copy: Path, build: Build) -> None:
+    cut_offs = split_activities(fresh_copy, (0.7,))
+    release_batch(fresh_copy, cut_offs[0])
+    first = build(fresh_copy)
+    assert not first.profiles_reused
+    assert set(PROFILE_MODELS) <= _models_run(first)
+
+    release_batch(fresh_copy, None)
+    second = build(fresh_copy)
+
+    assert second.profiles_reused
+    assert _models_run(second).isdisjoint(PROFILE_MODELS)
+    # The rules did not change either, so their tables were not loaded again
+    assert any("seed" in node.resource_type.lower() for node in first.nodes)
+    assert not any("seed" in node.resource_type.lower() for node in second.nodes)
+    assert "score_ledger" in _models_run(second)
+    # Their data tests were left out with them; the ledger's still ran.
+    tests_run = [node.unique_id for node in second.nodes if "test" in node.resource_type.lower()]
+    assert not [test for test in tests_run if "lead_grades" in test]
+    assert [test for test in tests_run if "score_ledger" in test]
+
+
+# Each change reaches the lead profile models, so the next build must recompute them.
+PROFILE_CHANGES = {
+    "lead field": "update raw.leads set job_title = 'Chief Executive Officer' "
+    "where lead_id = (select min(lead_id) from raw.leads)",
+    "custom attribute": "update raw.lead_attributes "
+    "set value = case when value = 'yes' then 'no' else 'yes' end "
+    "where attribute = 'requested_demo' and lead_id = "
+    "(select min(lead_id) from raw.lead_attributes where attribute = 'requested_demo')",
+    "account field": "update raw.accounts set industry = 'Gaming' where account_id = "
+    "(select min(account_id) from raw.leads where account_id in "
+    "(select account_id from raw.accounts))",
+    "new lead": "insert into raw.leads (lead_id, email, job_title, created_at, updated_at) "
+    "values ('L-NEW-1', 'new.lead@example.org', 'Head of Growth', "
+    "'2025-05-30T10:00:00Z', '2025-05-30T10:00:00Z')",
+}
+
+
+@pytest.mark.parametrize("change", sorted(PROFILE_CHANGES))
+def test_changed_lead_data_rebuilds_the_profile_models(
+    fresh_copy: Path, tmp_path: Path, build: Build, change: str
+) -> None:
+    build(fresh_copy)
+    before = table_rows(fresh_copy, "staging.stg_lead_attributes")
+    execute(fresh_copy, PROFILE_CHANGES[change])
+
+    result = build(fresh_copy)
+
+    assert not result.full_refresh
+    assert not result.profiles_reused
+    assert set(PROFILE_MODELS) <= _models_run(result)
+    assert table_rows(fresh_copy, "staging.stg_lead_attributes") != before
+    # And its tables equal those of a full refresh over the changed data
+    full = tmp_path / "full" / fresh_copy.name
+    full.parent.mkdir()
+    shutil.copyfile(fresh_copy, full)
+    build(full, full_refresh=True)
+    for table in (
+        *(f"intermediate.{name}" for name in PROFILE_MODELS[1:4]),
+        *DETERMINISTIC_MARTS,
+    ):
+        assert table_rows(fresh_copy, table) == table_rows(full, table), table
+
+
+def test_new_scoring_date_rebuilds_the_profile_models(fresh_copy: Path, build: Build) -> None:
+    build(fresh_copy)
+    assert build(fresh_copy).profiles_reused
+
+    result = build(fresh_copy, dbt_vars={"as_of_date": "2025-06-02"})
+
+    assert not result.profiles_reused
+    assert set(PROFILE_MODELS) <= _models_run(result)
+    assert query(
+        fresh_copy, "select distinct activity_date from intermediate.int_property_points"
+    ) == [(date(2025, 6, 2),)]
