@@ -235,7 +235,12 @@ def profile_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def resolved_as_of(dbt_vars: dict[str, object] | None) -> str:
-    """Return the scoring date a build uses: the as_of_date variable, else today (UTC)."""
+    """Return the scoring date a build uses: the as_of_date variable, else today (UTC).
+
+    NOTE: without the variable, the models take today's date when each one runs, so a
+    build that spans midnight (UTC) mixes two dates; kept profile tables then carry the
+    date the build started on. The next build recomputes everything for the new date.
+    """
     chosen = (dbt_vars or {}).get("as_of_date")
     return str(chosen) if chosen else _utc_now().date().isoformat()
 
