@@ -183,7 +183,7 @@ def code_fingerprint() -> str:
 
 _RUN_LOG_COLUMNS = (
     "run_id, started_at, finished_at, rules_dir, rules_fingerprint, full_refresh, status, "
-    "code_fingerprint, profile_fingerprint, as_of_date"
+    "code_fingerprint, profile_fingerprint, as_of_date, selection"
 )
 
 # Models computed from the leads' own data (raw.leads, raw.lead_attributes, raw.accounts),
@@ -215,7 +215,13 @@ def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
-    for column in ("code_fingerprint", "profile_fingerprint", "as_of_date"):
+    for column in (
+        "code_fingerprint",
+        "profile_fingerprint",
+        "as_of_date",
+        "selection",
+        "rule_tables_fingerprint",
+    ):
         con.execute(f"alter table {META_SCHEMA}.run_log add column if not exists {column} varchar")
 
 
@@ -231,6 +237,20 @@ def profile_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
             f"select count(*), sum(hash(source_rows)::hugeint) from raw.{table} as source_rows"
         ).fetchone()
         parts.append(f"{table}:{count}:{total or 0}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def rule_tables_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """Hash the rule tables as the warehouse holds them, to notice edits made in place."""
+    parts = []
+    for name in sorted(Path(file).stem for file in (*RULE_FILES, *REFERENCE_FILES)):
+        try:
+            count, total = con.execute(
+                f"select count(*), sum(hash(rule_rows)::hugeint) from rules.{name} as rule_rows"
+            ).fetchone()
+        except duckdb.CatalogException:
+            count, total = None, None
+        parts.append(f"{name}:{count}:{total or 0}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
@@ -311,13 +331,22 @@ class _PreviousRun:
     code: str | None = None
     profile: str | None = None
     as_of: str | None = None
+    # The --select of the run, if any: such a run rebuilt only part of the warehouse.
+    selection: str | None = None
+    rule_tables: str | None = None
 
 
 def _last_successful_run(con: duckdb.DuckDBPyConnection) -> _PreviousRun:
     """Return the fingerprints and scoring date of the last successful build."""
     row = con.execute(
         f"""
-        select rules_fingerprint, code_fingerprint, profile_fingerprint, as_of_date
+        select
+            rules_fingerprint,
+            code_fingerprint,
+            profile_fingerprint,
+            as_of_date,
+            selection,
+            rule_tables_fingerprint
         from {META_SCHEMA}.run_log
         where status = 'success'
         order by finished_at desc
@@ -325,16 +354,6 @@ def _last_successful_run(con: duckdb.DuckDBPyConnection) -> _PreviousRun:
         """
     ).fetchone()
     return _PreviousRun(*row) if row else _PreviousRun()
-
-
-def _rule_tables_exist(con: duckdb.DuckDBPyConnection) -> bool:
-    names = [Path(name).stem for name in (*RULE_FILES, *REFERENCE_FILES)]
-    (found,) = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'rules' "
-        f"and table_name in ({', '.join('?' for _ in names)})",
-        names,
-    ).fetchone()
-    return found == len(names)
 
 
 def _profile_tables_exist(con: duckdb.DuckDBPyConnection) -> bool:
@@ -487,12 +506,24 @@ def _build_locked(
         code_changed = previous.rules is not None and previous.code != code
         if code_changed:
             log.info("the scoring code changed since the last build; rebuilding everything")
-        refresh = full_refresh or previous.rules is None or rules_changed or code_changed
+        # A build of selected models may have loaded other rules, or code, into the tables
+        # it rebuilt and left the rest as they were; only a full rebuild makes the
+        # warehouse consistent again.
+        after_partial = previous.selection is not None
+        if after_partial and not full_refresh and select is None:
+            log.info("the last build rebuilt selected models only; rebuilding everything")
+        refresh = (
+            full_refresh or previous.rules is None or rules_changed or code_changed or after_partial
+        )
         behind = 0 if refresh else rows_behind_watermark(con)
         # The rule tables of the last successful build passed their tests, and an
         # unchanged fingerprint means they hold the same rules: loading and testing them
         # again would only cost one more dbt invocation.
-        rule_tables_loaded = _rule_tables_exist(con)
+        # A rule table edited in place (not in its CSV file) is loaded again from the file.
+        rule_tables_loaded = (
+            previous.rule_tables is not None
+            and rule_tables_fingerprint(con) == previous.rule_tables
+        )
         profile = profile_fingerprint(con)
         reuse_profiles = (
             not refresh
@@ -526,7 +557,7 @@ def _build_locked(
         with contextlib.closing(warehouse.connect(work_path)) as con:
             con.execute(
                 f"insert into {META_SCHEMA}.run_log ({_RUN_LOG_COLUMNS}) "
-                "values (?, ?, null, ?, ?, ?, 'running', ?, ?, ?)",
+                "values (?, ?, null, ?, ?, ?, 'running', ?, ?, ?, ?)",
                 [
                     run_id,
                     started,
@@ -538,6 +569,7 @@ def _build_locked(
                     # were, so its row does not vouch for them.
                     profile if select is None else None,
                     as_of,
+                    select,
                 ],
             )
             con.execute(f"drop schema if exists {RULE_FAILURE_SCHEMA} cascade")
@@ -553,8 +585,14 @@ def _build_locked(
         with contextlib.closing(warehouse.connect(work_path)) as con:
             problems = rule_problems(con)
             con.execute(
-                f"update {META_SCHEMA}.run_log set finished_at = ?, status = ? where run_id = ?",
-                [finished, "success" if success else "failed", run_id],
+                f"update {META_SCHEMA}.run_log set finished_at = ?, status = ?, "
+                "rule_tables_fingerprint = ? where run_id = ?",
+                [
+                    finished,
+                    "success" if success else "failed",
+                    rule_tables_fingerprint(con),
+                    run_id,
+                ],
             )
             # Everything must be in the file itself before the file is swapped in.
             con.execute("checkpoint")
@@ -663,7 +701,7 @@ def _record_failed_run(
     with contextlib.closing(warehouse.connect(db_path)) as con:
         con.execute(
             f"insert into {META_SCHEMA}.run_log ({_RUN_LOG_COLUMNS}) "
-            "values (?, ?, ?, ?, ?, ?, 'failed', ?, null, null)",
+            "values (?, ?, ?, ?, ?, ?, 'failed', ?, null, null, null)",
             [run_id, started, finished, str(rules_dir), fingerprints[0], refresh, fingerprints[1]],
         )
 

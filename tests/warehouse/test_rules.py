@@ -7,7 +7,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from warehouse_helpers import Build, query, table_rows
+from warehouse_helpers import (
+    DETERMINISTIC_MARTS,
+    Build,
+    execute,
+    query,
+    release_batch,
+    split_activities,
+    table_rows,
+)
 
 from lead_scoring import dbt_runner, paths
 
@@ -116,3 +124,42 @@ def test_rules_folder_missing_a_table(tmp_path: Path, rules_copy: Path) -> None:
     (rules_copy / "page_rules.csv").unlink()
     with pytest.raises(dbt_runner.RuleSetError, match=r"lacks page_rules\.csv"):
         dbt_runner.build(tmp_path / "warehouse.duckdb", rules_dir=rules_copy)
+
+
+def _equals_full_refresh(db_path: Path, tmp_path: Path, build: Build, **options) -> None:
+    full = tmp_path / "full" / db_path.name
+    full.parent.mkdir()
+    shutil.copyfile(db_path, full)
+    build(full, full_refresh=True, **options)
+    for table in DETERMINISTIC_MARTS:
+        assert table_rows(db_path, table) == table_rows(full, table), table
+
+
+def test_rule_change_in_selective_build(
+    built_sample: Path, tmp_path: Path, rules_copy: Path, build: Build
+) -> None:
+    db_path = tmp_path / built_sample.name
+    shutil.copyfile(built_sample, db_path)
+    edit_rule(rules_copy, "page_rules", "page_pricing", "points", "20")
+
+    # A build of one mart under the new rules rebuilds that mart only
+    build(db_path, rules_dir=rules_copy, select="lead_scores")
+    result = build(db_path, rules_dir=rules_copy)
+
+    assert result.full_refresh
+    _equals_full_refresh(db_path, tmp_path, build, rules_dir=rules_copy)
+
+
+def test_rule_table_edited_in_place(fresh_copy: Path, tmp_path: Path, build: Build) -> None:
+    cut_offs = split_activities(fresh_copy, (0.7,))
+    release_batch(fresh_copy, cut_offs[0])
+    build(fresh_copy)
+    # The rule files are the rule set; an edit of their tables in the warehouse is not
+    execute(fresh_copy, "update rules.activity_rules set points = points * 10")
+    release_batch(fresh_copy, None)
+
+    result = build(fresh_copy)
+
+    assert not result.full_refresh
+    assert any("seed" in node.resource_type.lower() for node in result.nodes)
+    _equals_full_refresh(fresh_copy, tmp_path, build)
