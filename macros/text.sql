@@ -19,14 +19,24 @@
         where AT TIME ZONE looks up the zone for every row. The value is cast as it
         comes first, since the cast itself ignores surrounding spaces and trimming
         millions of strings costs more than the cast; the cleaned text is the fallback.
+
+        Values naming a zone (Europe/Berlin, EST: two letters in a row) are cast apart
+        from the others. DuckDB 1.5's cast carries a zone name over to the values after
+        it in the same batch, and a time without a zone would be read in that zone.
     #}
-    coalesce(
-        make_timestamp(epoch_us(try_cast({{ column }} as timestamptz))),
-        make_timestamp(epoch_us(
-            try_cast({{ lead_scoring.clean_text(column) }} as timestamptz)
-        )),
-        try_cast({{ lead_scoring.clean_text(column) }} as timestamp)
-    )
+    {%- set parsed -%}
+        coalesce(
+            make_timestamp(epoch_us(try_cast({{ column }} as timestamptz))),
+            make_timestamp(epoch_us(
+                try_cast({{ lead_scoring.clean_text(column) }} as timestamptz)
+            )),
+            try_cast({{ lead_scoring.clean_text(column) }} as timestamp)
+        )
+    {%- endset %}
+    case
+        when regexp_matches({{ column }}, '[A-Za-z]{2}') then {{ parsed }}
+        else {{ parsed }}
+    end
 {%- endmacro %}
 
 {# Parse a text column as a number; anything that is not a number becomes null. #}

@@ -266,11 +266,15 @@ def resolved_as_of(dbt_vars: dict[str, object] | None) -> str:
 
 
 # The SQL of the duckdb__parse_timestamp macro, which types loaded_at in the models.
-_PARSED_LOADED_AT = (
+_ONE_PARSE = (
     "coalesce(make_timestamp(epoch_us(try_cast(raw_rows.loaded_at as timestamptz))),"
     " make_timestamp(epoch_us("
     "try_cast(nullif(trim(cast(raw_rows.loaded_at as varchar)), '') as timestamptz))),"
     " try_cast(nullif(trim(cast(raw_rows.loaded_at as varchar)), '') as timestamp))"
+)
+_PARSED_LOADED_AT = (
+    f"case when regexp_matches(raw_rows.loaded_at, '[A-Za-z]{{2}}') then {_ONE_PARSE}"
+    f" else {_ONE_PARSE} end"
 )
 
 
@@ -296,6 +300,8 @@ def rows_behind_watermark(con: duckdb.DuckDBPyConnection, now: datetime | None =
     }
     if len(tables) < 2:
         return 0
+    # As in the dbt profile: a time without a zone is UTC.
+    con.execute("set TimeZone = 'UTC'")
     row = con.execute(
         f"""
         with watermark as (

@@ -250,3 +250,26 @@ def test_offsets_and_padding_parse_to_the_same_instant(tiny_db: Path, build: Bui
     second = build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"})
     assert second.rows_behind_watermark == 0
     assert not second.full_refresh
+
+
+def test_zone_name_does_not_shift_the_times_after_it(tiny_db: Path, build: Build) -> None:
+    # One event names its zone; a batch of others, loaded with it, name none (UTC)
+    con = warehouse.connect(tiny_db)
+    try:
+        warehouse.insert_rows(
+            con,
+            "activities",
+            [event("zoned", occurred_at="2026-11-20 11:00:00 Europe/Berlin")]
+            + [event(f"plain-{number}", occurred_at="2026-11-20 10:00:00") for number in range(50)],
+        )
+    finally:
+        con.close()
+
+    build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"})
+
+    times = query(
+        tiny_db,
+        "select distinct occurred_at from intermediate.int_activities"
+        " where event_id = 'zoned' or event_id like 'plain-%'",
+    )
+    assert times == [(datetime(2026, 11, 20, 10, 0),)]
