@@ -86,7 +86,7 @@
     the ledger must add up to the cent. dbt.type_numeric() renders numeric(28,6), which
     DuckDB stores as 128-bit integers; scanning those is several times slower than the
     64-bit integers behind decimal(18,6), and the ledger tables are scanned by every model
-    and test after them. 18 digits with 6 decimals still hold a trillion points.
+    and test after them. 18 digits with 6 decimals hold up to 999,999,999,999 points.
 #}
 {% macro type_points() -%}
     {{ return(adapter.dispatch('type_points', 'lead_scoring')()) }}

@@ -74,6 +74,6 @@ final as (
 select
     measure,
     auc,
-    leads,
-    conversions
+    cast(leads as {{ dbt.type_bigint() }}) as leads,
+    cast(conversions as {{ dbt.type_bigint() }}) as conversions
 from final

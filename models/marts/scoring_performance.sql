@@ -82,7 +82,7 @@ select
     buckets.bucket,
     buckets.bucket_order,
     buckets.leads,
-    buckets.conversions,
+    cast(buckets.conversions as {{ dbt.type_bigint() }}) as conversions,
     cast(buckets.conversions as {{ double }}) / buckets.leads
         as conversion_rate,
     case
@@ -94,7 +94,7 @@ select
                     / base_rate.leads
                 )
     end as lift,
-    buckets.min_score,
-    buckets.max_score
+    cast(buckets.min_score as {{ lead_scoring.type_points() }}) as min_score,
+    cast(buckets.max_score as {{ lead_scoring.type_points() }}) as max_score
 from buckets
 cross join base_rate

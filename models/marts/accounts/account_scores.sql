@@ -75,12 +75,18 @@ rolled_up as (
     select
         account_id,
         count(*) as contacts,
-        sum(case when is_engaged then 1 else 0 end) as engaged_contacts,
-        sum(
-            case
-                when score_rank <= {{ var('account_top_contacts') }} then score
-                else 0
-            end
+        cast(
+            sum(case when is_engaged then 1 else 0 end)
+            as {{ dbt.type_bigint() }}
+        ) as engaged_contacts,
+        cast(
+            sum(
+                case
+                    when score_rank <= {{ var('account_top_contacts') }}
+                        then score
+                    else 0
+                end
+            ) as {{ lead_scoring.type_points() }}
         ) as score,
         max(score) as best_contact_score,
         max(grade_step) as best_grade_step
