@@ -241,7 +241,7 @@ def profile_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def rule_tables_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    """Hash the rule tables as the warehouse holds them, to notice edits made in place."""
+    """Hash the rule tables as loaded in the warehouse, so that an edit in place is noticed."""
     parts = []
     for name in sorted(Path(file).stem for file in (*RULE_FILES, *REFERENCE_FILES)):
         try:
@@ -257,9 +257,9 @@ def rule_tables_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
 def resolved_as_of(dbt_vars: dict[str, object] | None) -> str:
     """Return the scoring date a build uses: the as_of_date variable, else today (UTC).
 
-    NOTE: without the variable, the models take today's date when each one runs, so a
-    build that spans midnight (UTC) mixes two dates; kept profile tables then carry the
-    date the build started on. The next build recomputes everything for the new date.
+    NOTE: without the variable, each model takes today's date when it runs, so a build
+    that spans midnight (UTC) mixes two dates. Profile tables kept by that build carry
+    the start date, and the next build recomputes them for the new date.
     """
     chosen = (dbt_vars or {}).get("as_of_date")
     return str(chosen) if chosen else _utc_now().date().isoformat()
@@ -512,9 +512,8 @@ def _build_locked(
         code_changed = previous.rules is not None and previous.code != code
         if code_changed:
             log.info("the scoring code changed since the last build; rebuilding everything")
-        # A build of selected models may have loaded other rules, or code, into the tables
-        # it rebuilt and left the rest as they were; only a full rebuild makes the
-        # warehouse consistent again.
+        # A build of selected models may load other rules or code into the tables it
+        # rebuilds and leave the rest unchanged. Only a full rebuild makes them consistent.
         after_partial = previous.selection is not None
         if after_partial and not full_refresh and select is None:
             log.info("the last build rebuilt selected models only; rebuilding everything")

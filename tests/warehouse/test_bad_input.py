@@ -252,7 +252,7 @@ def test_offsets_and_padding_parse_to_the_same_instant(tiny_db: Path, build: Bui
     assert not second.full_refresh
 
 
-def test_zone_name_does_not_shift_the_times_after_it(tiny_db: Path, build: Build) -> None:
+def test_zone_name_keeps_later_times(tiny_db: Path, build: Build) -> None:
     # One event names its zone; a batch of others, loaded with it, name none (UTC)
     con = warehouse.connect(tiny_db)
     try:
