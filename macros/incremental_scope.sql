@@ -64,3 +64,56 @@
         activities.lead_id is null
         and activities.activity_date >= {{ affected }}.{{ from_column }}
 {%- endmacro %}
+
+{#
+    Lead-level tables (metric points, inactivity decay, ledger, scores, stages) are
+    computed lead by lead from the lead's daily rows, its profile, the rules and the
+    scoring date. When the build runner finds that only activity changed since the last
+    build (same leads, attributes, accounts, rules, code and scoring date), it sets the
+    environment variable LEAD_SCORING_RESCORE to `changed`: these tables then recompute
+    the leads of int_affected_leads alone and keep the rows of every other lead. In any
+    other case, a plain `dbt build` included, they recompute every lead.
+#}
+{% macro rescores_changed_leads() -%}
+    {{ return(is_incremental() and env_var('LEAD_SCORING_RESCORE', 'all') == 'changed') }}
+{%- endmacro %}
+
+{# Pre-hook of the lead-level tables: deletes the rows of the leads this run recomputes. #}
+{% macro delete_rescored_leads(relation) -%}
+    delete from {{ relation }}
+    {% if lead_scoring.rescores_changed_leads() -%}
+        where lead_id in (select lead_id from {{ ref('int_affected_leads') }})
+    {%- endif %}
+{%- endmacro %}
+
+{# A condition on a lead id column: true for the leads this run recomputes. #}
+{% macro is_rescored_lead(column) -%}
+    {%- if lead_scoring.rescores_changed_leads() -%}
+        {{ column }} in (select lead_id from {{ ref('int_affected_leads') }})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{#
+    Strategy of the tables whose pre-hook deletes the rows a run replaces: inserting the
+    new rows is enough. dbt-bigquery has no plain append, so it merges on the unique key.
+#}
+{% macro replaced_rows_strategy() -%}
+    {{ return(adapter.dispatch('replaced_rows_strategy', 'lead_scoring')()) }}
+{%- endmacro %}
+
+{% macro default__replaced_rows_strategy() -%}
+    {{ return('append') }}
+{%- endmacro %}
+
+{% macro bigquery__replaced_rows_strategy() -%}
+    {{ return('merge') }}
+{%- endmacro %}
+
+{# The leads with at least one valid conversion. #}
+{% macro converted_leads() -%}
+    select distinct lead_id
+    from {{ ref('stg_conversions') }}
+    where rejection_reason is null
+{%- endmacro %}

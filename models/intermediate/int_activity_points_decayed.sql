@@ -1,14 +1,14 @@
 {{
     config(
         materialized='incremental',
-        unique_key='lead_id',
+        unique_key=['lead_id', 'rule_id', 'activity_date'],
         incremental_strategy=lead_scoring.incremental_strategy(),
         on_schema_change='fail',
         pre_hook=[
             "{% if is_incremental() %}delete from {{ this }} where as_of_date != "
             ~ "{{ lead_scoring.as_of_date() }}{% endif %}",
             "{% if is_incremental() %}"
-            "{{ lead_scoring.delete_affected_rows(this, none) }}"
+            "{{ lead_scoring.delete_affected_rows(this, 'activity_date') }}"
             "{% endif %}",
         ]
     )
@@ -19,39 +19,35 @@
     rule and activity day. The most specific decay rule applies: one naming the activity
     rule beats one naming its category, which beats one for every category ('*').
 
-    Decay depends only on a lead's daily points and the scoring date, so an incremental
-    run recomputes just the leads without rows here. The pre-hooks make them: the first
-    deletes every row of another scoring date (a new day, or a backfill of a past one),
-    the second the rows of the leads whose daily points this run rewrote.
+    A row's decay depends only on its daily points and the scoring date. An incremental
+    run therefore recomputes the days int_points_daily rewrote (int_affected_leads), or
+    every row when the scoring date has changed. The first pre-hook deletes the rows of
+    another scoring date (a new day, or a backfill of a past one), which leaves the table
+    empty; the second deletes the days this run recomputes.
 #}
 
 -- depends_on: {{ ref('int_affected_leads') }}
 
 with
 
-{% if is_incremental() %}
-
-    changed_leads as (
-
-        -- Leads with points by the scoring date but no rows here.
-        select lead_id from {{ ref('int_points_daily') }}
-        where activity_date <= {{ lead_scoring.as_of_date() }}
-
-        except
-
-        select lead_id from {{ this }}
-
-    ),
-
-{% endif %}
-
 daily_points as (
 
-    select * from {{ ref('int_points_daily') }}
+    select daily.*
+    from {{ ref('int_points_daily') }} as daily
     where
-        activity_date <= {{ lead_scoring.as_of_date() }}
+        daily.activity_date <= {{ lead_scoring.as_of_date() }}
     {% if is_incremental() %}
-        and lead_id in (select lead_id from changed_leads)
+        and (
+            -- Empty after the pre-hooks: the scoring date changed.
+            not exists (select 1 from {{ this }})
+            or exists (
+                select 1
+                from {{ ref('int_affected_leads') }} as affected
+                where
+                    affected.lead_id = daily.lead_id
+                    and daily.activity_date >= affected.from_date
+            )
+        )
     {% endif %}
 
 ),

@@ -1,9 +1,27 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['lead_id', 'rule_id'],
+        incremental_strategy=lead_scoring.replaced_rows_strategy(),
+        on_schema_change='fail',
+        pre_hook=(
+            "{% if is_incremental() %}"
+            "{{ lead_scoring.delete_rescored_leads(this) }}"
+            "{% endif %}"
+        )
+    )
+}}
+
 {#
     Step decay: a rule such as "-5 points for every 30 days without activity" takes
     step_points for each full inactivity period since the lead's last activity. It never
     takes more than the positive activity points the lead still has (in the rule's
     category, or overall for '*'), so inactivity alone cannot push a score below zero.
+
+    Incremental by lead: see rescores_changed_leads() in macros/incremental_scope.sql.
 #}
+
+-- depends_on: {{ ref('int_affected_leads') }}
 
 with
 
@@ -17,13 +35,16 @@ step_rules as (
 engagement as (
 
     select * from {{ ref('int_engagement_daily') }}
-    where activity_date <= {{ lead_scoring.as_of_date() }}
+    where
+        activity_date <= {{ lead_scoring.as_of_date() }}
+        and {{ lead_scoring.is_rescored_lead('lead_id') }}
 
 ),
 
 activity_points as (
 
     select * from {{ ref('int_activity_points_decayed') }}
+    where {{ lead_scoring.is_rescored_lead('lead_id') }}
 
 ),
 

@@ -1,22 +1,43 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['lead_id', 'rule_id'],
+        incremental_strategy=lead_scoring.replaced_rows_strategy(),
+        on_schema_change='fail',
+        pre_hook=(
+            "{% if is_incremental() %}"
+            "{{ lead_scoring.delete_rescored_leads(this) }}"
+            "{% endif %}"
+        )
+    )
+}}
+
 {#
     Metric rules: engagement over a window ending on the scoring date compared with a
     threshold. One row per lead and metric rule, with the measured value and whether the
     rule fired. Every known lead is measured, so a rule such as "fewer than 1 session in
     30 days" fires for leads with no activity at all.
+
+    Incremental by lead: see rescores_changed_leads() in macros/incremental_scope.sql.
 #}
+
+-- depends_on: {{ ref('int_affected_leads') }}
 
 with
 
 leads as (
 
     select lead_id from {{ ref('stg_leads') }}
+    where {{ lead_scoring.is_rescored_lead('lead_id') }}
 
 ),
 
 engagement as (
 
     select * from {{ ref('int_engagement_daily') }}
-    where activity_date <= {{ lead_scoring.as_of_date() }}
+    where
+        activity_date <= {{ lead_scoring.as_of_date() }}
+        and {{ lead_scoring.is_rescored_lead('lead_id') }}
 
 ),
 

@@ -1,13 +1,33 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['lead_id', 'category'],
+        incremental_strategy=lead_scoring.replaced_rows_strategy(),
+        on_schema_change='fail',
+        pre_hook=(
+            "{% if is_incremental() %}"
+            "{{ lead_scoring.delete_rescored_leads(this) }}"
+            "{% endif %}"
+        )
+    )
+}}
+
 {#
     One row per lead and score category with points: the score split by
     interest area.
+
+    Incremental by lead: see rescores_changed_leads() in
+    macros/incremental_scope.sql.
 #}
+
+-- depends_on: {{ ref('int_affected_leads') }}
 
 with
 
 ledger as (
 
     select * from {{ ref('score_ledger') }}
+    where {{ lead_scoring.is_rescored_lead('lead_id') }}
 
 )
 

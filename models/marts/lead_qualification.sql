@@ -1,15 +1,43 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='lead_id',
+        incremental_strategy=lead_scoring.replaced_rows_strategy(),
+        on_schema_change='fail',
+        pre_hook=(
+            "{% if is_incremental() %}"
+            "{{ lead_scoring.delete_rescored_leads(this) }}"
+            "{% if lead_scoring.rescores_changed_leads() %}"
+            " or is_converted != (lead_id in ("
+            "{{ lead_scoring.converted_leads() }}))"
+            "{% endif %}"
+            "{% endif %}"
+        )
+    )
+}}
+
 {#
     One row per lead with score, grade, stage, owner and the three rules that
     contributed most: what a BI table or a CRM sync reads. The stage is the first
     qualification stage, in stage order, whose score and grade bounds the lead meets;
     a lead without a grade meets no grade bound.
+
+    Incremental by lead (see rescores_changed_leads() in macros/incremental_scope.sql).
+    Conversions can arrive without any activity, so the leads whose conversion status
+    changed are recomputed as well: the pre-hook deletes their rows, and every lead
+    without a row here is recomputed.
 #}
+
+-- depends_on: {{ ref('int_affected_leads') }}
 
 with
 
 leads as (
 
     select * from {{ ref('stg_leads') }}
+    {% if is_incremental() %}
+        where lead_id not in (select lead_id from {{ this }})
+    {% endif %}
 
 ),
 
@@ -34,6 +62,9 @@ stages as (
 ledger as (
 
     select * from {{ ref('score_ledger') }}
+    {% if is_incremental() %}
+        where lead_id in (select lead_id from leads)
+    {% endif %}
 
 ),
 
@@ -56,9 +87,7 @@ rule_descriptions as (
 
 conversions as (
 
-    select distinct lead_id
-    from {{ ref('stg_conversions') }}
-    where rejection_reason is null
+    {{ lead_scoring.converted_leads() }}
 
 ),
 

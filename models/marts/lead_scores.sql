@@ -1,26 +1,47 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='lead_id',
+        incremental_strategy=lead_scoring.replaced_rows_strategy(),
+        on_schema_change='fail',
+        pre_hook=(
+            "{% if is_incremental() %}"
+            "{{ lead_scoring.delete_rescored_leads(this) }}"
+            "{% endif %}"
+        )
+    )
+}}
+
 {#
     One row per known lead: the published score (the sum of its ledger), last activity
-    and priority-page activity. Leads without any points score 0.
+    and priority-page activity. Leads without any points score 0. Incremental by
+    lead: see rescores_changed_leads() in macros/incremental_scope.sql.
 #}
+
+-- depends_on: {{ ref('int_affected_leads') }}
 
 with
 
 leads as (
 
     select * from {{ ref('stg_leads') }}
+    where {{ lead_scoring.is_rescored_lead('lead_id') }}
 
 ),
 
 ledger as (
 
     select * from {{ ref('score_ledger') }}
+    where {{ lead_scoring.is_rescored_lead('lead_id') }}
 
 ),
 
 engagement as (
 
     select * from {{ ref('int_engagement_daily') }}
-    where activity_date <= {{ lead_scoring.as_of_date() }}
+    where
+        activity_date <= {{ lead_scoring.as_of_date() }}
+        and {{ lead_scoring.is_rescored_lead('lead_id') }}
 
 ),
 

@@ -1,35 +1,55 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='ledger_id',
+        incremental_strategy=lead_scoring.replaced_rows_strategy(),
+        on_schema_change='fail',
+        pre_hook=(
+            "{% if is_incremental() %}"
+            "{{ lead_scoring.delete_rescored_leads(this) }}"
+            "{% endif %}"
+        )
+    )
+}}
+
 {#
     Every point awarded or withheld, one row per lead, rule and day. For each row
     points = raw_points - withheld_bot - withheld_first_time - withheld_cap
              - decayed_points - withheld_limit,
     and a lead's points add up exactly to its published score.
+
+    Incremental by lead: see rescores_changed_leads() in macros/incremental_scope.sql.
 #}
+
+-- depends_on: {{ ref('int_affected_leads') }}
 
 with
 
 activity_points as (
 
     select * from {{ ref('int_activity_points_decayed') }}
+    where {{ lead_scoring.is_rescored_lead('lead_id') }}
 
 ),
 
 inactivity_decay as (
 
     select * from {{ ref('int_inactivity_decay') }}
+    where {{ lead_scoring.is_rescored_lead('lead_id') }}
 
 ),
 
 metric_points as (
 
     select * from {{ ref('int_metric_points') }}
-    where is_match
+    where is_match and {{ lead_scoring.is_rescored_lead('lead_id') }}
 
 ),
 
 property_points as (
 
     select * from {{ ref('int_property_points') }}
-    where is_match
+    where is_match and {{ lead_scoring.is_rescored_lead('lead_id') }}
 
 ),
 

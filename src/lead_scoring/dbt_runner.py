@@ -402,8 +402,17 @@ def patched_environ(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = previous
 
 
-def invoke_dbt(args: Sequence[str], db_path: Path, rules_dir: Path | None = None):
-    """Run one dbt command in process against the warehouse file and return dbt's result."""
+def invoke_dbt(
+    args: Sequence[str],
+    db_path: Path,
+    rules_dir: Path | None = None,
+    rescore: str = "all",
+):
+    """Run one dbt command in process against the warehouse file and return dbt's result.
+
+    `rescore` is "changed" when the lead-level tables may recompute only the leads with
+    new activity (macros/incremental_scope.sql), "all" otherwise.
+    """
     # Imported here so that commands which never run dbt start fast.
     from dbt.cli.main import dbtRunner
 
@@ -413,6 +422,7 @@ def invoke_dbt(args: Sequence[str], db_path: Path, rules_dir: Path | None = None
         "LEAD_SCORING_RULES_DIR": _seed_path(project, rules_dir or paths.default_rules_dir()),
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "LEAD_SCORING_RESCORE": rescore,
     }
     if "LEAD_SCORING_TARGET_PATH" not in os.environ and not os.access(project, os.W_OK):
         # A read-only project (a Lambda package) still needs somewhere to write artifacts.
@@ -678,7 +688,10 @@ def _run_build(
             model_args.append("--full-refresh")
         if select:
             model_args += ["--select", select]
-        result = invoke_dbt(model_args, db_path, rules_dir)
+        # Kept profile models mean that nothing but activity changed since the last
+        # build, so the lead-level tables need recomputing for the affected leads only.
+        rescore = "changed" if kept_models else "all"
+        result = invoke_dbt(model_args, db_path, rules_dir, rescore)
         nodes += _node_results(result)
     return result, nodes
 

@@ -325,14 +325,64 @@ def test_changed_lead_data_rebuilds_the_profile_models(
         assert table_rows(fresh_copy, table) == table_rows(full, table), table
 
 
-def test_new_scoring_date_rebuilds_the_profile_models(fresh_copy: Path, build: Build) -> None:
+def test_new_scoring_date_rebuilds_the_profile_models(
+    fresh_copy: Path, tmp_path: Path, build: Build
+) -> None:
     build(fresh_copy)
     assert build(fresh_copy).profiles_reused
 
     result = build(fresh_copy, dbt_vars={"as_of_date": "2025-06-02"})
 
+    assert not result.full_refresh
     assert not result.profiles_reused
     assert set(PROFILE_MODELS) <= _models_run(result)
     assert query(
         fresh_copy, "select distinct activity_date from intermediate.int_property_points"
     ) == [(date(2025, 6, 2),)]
+    # Every lead was rescored for the new date, as a full refresh for that date would
+    full = tmp_path / "full" / fresh_copy.name
+    full.parent.mkdir()
+    shutil.copyfile(fresh_copy, full)
+    build(full, full_refresh=True, dbt_vars={"as_of_date": "2025-06-02"})
+    for table in DETERMINISTIC_MARTS:
+        assert table_rows(fresh_copy, table) == table_rows(full, table), table
+
+
+def test_conversions_alone_reach_the_lead_stages(
+    fresh_copy: Path, tmp_path: Path, build: Build
+) -> None:
+    build(fresh_copy)
+    # Given one lead that converts and one whose conversions are withdrawn, with no activity
+    (converting,) = query(
+        fresh_copy,
+        "select min(lead_id) from marts.lead_qualification where not is_converted",
+    )[0]
+    (withdrawn,) = query(
+        fresh_copy, "select min(lead_id) from marts.lead_qualification where is_converted"
+    )[0]
+    execute(
+        fresh_copy,
+        "insert into raw.conversions (lead_id, converted_at, conversion_type, amount) "
+        f"values ('{converting}', '2025-05-31T09:00:00Z', 'opportunity', '1200')",
+    )
+    execute(fresh_copy, f"delete from raw.conversions where lead_id = '{withdrawn}'")
+
+    # When the next build finds nothing else changed
+    result = build(fresh_copy)
+    assert result.profiles_reused
+
+    # Then both leads show their new status, and the marts equal a full refresh
+    converted = dict(
+        query(
+            fresh_copy,
+            "select lead_id, is_converted from marts.lead_qualification where lead_id in (?, ?)",
+            [converting, withdrawn],
+        )
+    )
+    assert converted == {converting: True, withdrawn: False}
+    full = tmp_path / "full" / fresh_copy.name
+    full.parent.mkdir()
+    shutil.copyfile(fresh_copy, full)
+    build(full, full_refresh=True)
+    for table in DETERMINISTIC_MARTS:
+        assert table_rows(fresh_copy, table) == table_rows(full, table), table

@@ -33,6 +33,9 @@ DETERMINISTIC_MARTS = (
     "intermediate.int_engagement_daily",
     "intermediate.int_activities",
     "intermediate.int_activity_rejects",
+    "intermediate.int_activity_points_decayed",
+    "intermediate.int_metric_points",
+    "intermediate.int_inactivity_decay",
 )
 
 Build = Callable[..., dbt_runner.BuildResult]
