@@ -32,7 +32,8 @@ with
 
     resolved as (
 
-        {{ lead_scoring.affected_activities('affected', 'from_date') }}
+        {{ lead_scoring.affected_activities(
+            'affected', 'from_date', lead_scoring.earliest_affected_day()) }}
 
     ),
 

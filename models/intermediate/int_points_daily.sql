@@ -45,7 +45,8 @@
 
     events_to_score as (
 
-        {{ lead_scoring.affected_activities('scope', 'read_from_date') }}
+        {{ lead_scoring.affected_activities(
+            'scope', 'read_from_date', lead_scoring.earliest_affected_day(1)) }}
 
     ),
 

@@ -189,16 +189,15 @@ _RUN_LOG_COLUMNS = (
 # Models computed from the leads' own data (raw.leads, raw.lead_attributes, raw.accounts),
 # the rule tables and the scoring date alone: no activity reaches them. When none of these
 # inputs changed since the last successful build, the build keeps their tables as they are.
-# The two staging views at the end hold no data, but leaving them out also skips their
-# data tests, which would only check the unchanged raw rows again.
+# The staging views over raw.leads and raw.accounts are recreated all the same: a view
+# stores the catalog name of the file it was created in, so a view kept from a copied or
+# renamed warehouse file would fail to bind.
 PROFILE_MODELS = (
     "stg_lead_attributes",
     "int_property_points",
     "int_lead_profiles",
     "int_lead_criteria",
     "lead_grades",
-    "stg_raw__leads",
-    "stg_accounts",
 )
 PROFILE_SOURCES = ("leads", "lead_attributes", "accounts")
 

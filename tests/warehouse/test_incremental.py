@@ -386,3 +386,22 @@ def test_conversions_alone_reach_the_lead_stages(
     build(full, full_refresh=True)
     for table in DETERMINISTIC_MARTS:
         assert table_rows(fresh_copy, table) == table_rows(full, table), table
+
+
+def test_copied_warehouse_builds_incrementally(
+    fresh_copy: Path, tmp_path: Path, build: Build
+) -> None:
+    # Views store the catalog name, which DuckDB takes from the file name, so a build of a
+    # copied file must recreate them even when it keeps the profile tables.
+    cut_offs = split_activities(fresh_copy, (0.7,))
+    release_batch(fresh_copy, cut_offs[0])
+    build(fresh_copy)
+    copy = tmp_path / "copy" / "renamed_warehouse.duckdb"
+    copy.parent.mkdir()
+    shutil.copyfile(fresh_copy, copy)
+    release_batch(copy, None)
+
+    result = build(copy)
+
+    assert not result.full_refresh
+    assert result.profiles_reused
