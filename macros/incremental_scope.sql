@@ -108,11 +108,37 @@
     {{ return(is_incremental() and env_var('LEAD_SCORING_RESCORE', 'all') == 'changed') }}
 {%- endmacro %}
 
-{# Pre-hook of the lead-level tables: deletes the rows of the leads this run recomputes. #}
-{% macro delete_rescored_leads(relation) -%}
-    delete from {{ relation }}
-    {% if lead_scoring.rescores_changed_leads() -%}
-        where lead_id in (select lead_id from {{ ref('int_affected_leads') }})
+{#
+    The config of a lead-level table: incremental, and a pre-hook that deletes the rows
+    of the leads this run recomputes before the model inserts them again. With
+    `recheck_conversions`, the pre-hook also deletes the leads whose is_converted no
+    longer matches stg_conversions, since a conversion can arrive without activity.
+#}
+{% macro rescored_by_lead_config(unique_key, recheck_conversions=false) -%}
+    {{ config(
+        materialized='incremental',
+        unique_key=unique_key,
+        incremental_strategy=lead_scoring.replaced_rows_strategy(),
+        on_schema_change='fail',
+        pre_hook=(
+            '{{ lead_scoring.delete_rescored_leads(this, '
+            ~ (recheck_conversions | string | lower) ~ ') }}'
+        )
+    ) }}
+{%- endmacro %}
+
+{# Pre-hook of the lead-level tables; renders nothing on a table's first build. #}
+{% macro delete_rescored_leads(relation, recheck_conversions=false) -%}
+    {% if is_incremental() -%}
+        delete from {{ relation }}
+        {% if lead_scoring.rescores_changed_leads() -%}
+            where
+                lead_id in (select lead_id from {{ ref('int_affected_leads') }})
+                {% if recheck_conversions -%}
+                    or is_converted
+                    != (lead_id in ({{ lead_scoring.converted_leads() }}))
+                {%- endif %}
+        {%- endif %}
     {%- endif %}
 {%- endmacro %}
 

@@ -1,20 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='lead_id',
-        incremental_strategy=lead_scoring.replaced_rows_strategy(),
-        on_schema_change='fail',
-        pre_hook=(
-            "{% if is_incremental() %}"
-            "{{ lead_scoring.delete_rescored_leads(this) }}"
-            "{% if lead_scoring.rescores_changed_leads() %}"
-            " or is_converted != (lead_id in ("
-            "{{ lead_scoring.converted_leads() }}))"
-            "{% endif %}"
-            "{% endif %}"
-        )
-    )
-}}
+{{ lead_scoring.rescored_by_lead_config('lead_id', recheck_conversions=true) }}
 
 {#
     One row per lead with score, grade, stage, owner and the three rules that

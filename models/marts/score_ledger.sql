@@ -1,16 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='ledger_id',
-        incremental_strategy=lead_scoring.replaced_rows_strategy(),
-        on_schema_change='fail',
-        pre_hook=(
-            "{% if is_incremental() %}"
-            "{{ lead_scoring.delete_rescored_leads(this) }}"
-            "{% endif %}"
-        )
-    )
-}}
+{{ lead_scoring.rescored_by_lead_config('ledger_id') }}
 
 {#
     Every point awarded or withheld, one row per lead, rule and day. For each row
