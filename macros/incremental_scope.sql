@@ -20,19 +20,20 @@
 {#
     Pre-hook of the tables int_affected_leads scopes: deletes each affected lead's rows
     from its first changed day on, so days the lead no longer has (its visitor moved to
-    another lead) do not survive. The model then inserts the recomputed rows.
+    another lead) do not survive. The model then inserts the recomputed rows. The
+    constant bound lets DuckDB skip most rows before looking up their lead.
 #}
 {% macro delete_affected_rows(relation, date_column) -%}
     delete from {{ relation }}
-    where exists (
-        select 1
-        from {{ ref('int_affected_leads') }} as affected
-        where
-            affected.lead_id = {{ relation }}.lead_id
-            {% if date_column -%}
+    where
+        {{ relation }}.{{ date_column }} >= {{ lead_scoring.earliest_affected_day() }}
+        and exists (
+            select 1
+            from {{ ref('int_affected_leads') }} as affected
+            where
+                affected.lead_id = {{ relation }}.lead_id
                 and {{ relation }}.{{ date_column }} >= affected.from_date
-            {%- endif %}
-    )
+        )
 {%- endmacro %}
 
 {#
@@ -113,8 +114,13 @@
     of the leads this run recomputes before the model inserts them again. With
     `recheck_conversions`, the pre-hook also deletes the leads whose is_converted no
     longer matches stg_conversions, since a conversion can arrive without activity.
+
+    `daily_rule_types` names the rule types whose rows mirror int_activity_points_decayed,
+    one per lead, rule and day. Of those, only the days from the lead's first changed day
+    on (int_affected_leads.from_date) are replaced, as in that table; the model must then
+    insert the same days alone.
 #}
-{% macro rescored_by_lead_config(unique_key, recheck_conversions=false) -%}
+{% macro rescored_by_lead_config(unique_key, recheck_conversions=false, daily_rule_types=[]) -%}
     {{ config(
         materialized='incremental',
         unique_key=unique_key,
@@ -122,18 +128,31 @@
         on_schema_change='fail',
         pre_hook=(
             '{{ lead_scoring.delete_rescored_leads(this, '
-            ~ (recheck_conversions | string | lower) ~ ') }}'
+            ~ (recheck_conversions | string | lower) ~ ', '
+            ~ (daily_rule_types | string) ~ ') }}'
         )
     ) }}
 {%- endmacro %}
 
 {# Pre-hook of the lead-level tables; renders nothing on a table's first build. #}
-{% macro delete_rescored_leads(relation, recheck_conversions=false) -%}
+{% macro delete_rescored_leads(relation, recheck_conversions=false, daily_rule_types=[]) -%}
     {% if is_incremental() -%}
         delete from {{ relation }}
         {% if lead_scoring.rescores_changed_leads() -%}
             where
-                lead_id in (select lead_id from {{ ref('int_affected_leads') }})
+                exists (
+                    select 1
+                    from {{ ref('int_affected_leads') }} as affected
+                    where
+                        affected.lead_id = {{ relation }}.lead_id
+                        {% if daily_rule_types -%}
+                            and (
+                                {{ relation }}.rule_type not in (
+                                    '{{ daily_rule_types | join("', '") }}')
+                                or {{ relation }}.activity_date >= affected.from_date
+                            )
+                        {%- endif %}
+                )
                 {% if recheck_conversions -%}
                     or is_converted
                     != (lead_id in ({{ lead_scoring.converted_leads() }}))

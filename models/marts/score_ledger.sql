@@ -1,4 +1,7 @@
-{{ lead_scoring.rescored_by_lead_config('ledger_id') }}
+{%- set daily_rule_types = ['activity', 'page'] -%}
+{{ lead_scoring.rescored_by_lead_config(
+    'ledger_id', daily_rule_types=daily_rule_types
+) }}
 
 {#
     Every point awarded or withheld, one row per lead, rule and day. For each row
@@ -7,6 +10,9 @@
     and a lead's points add up exactly to its published score.
 
     Incremental by lead: see rescores_changed_leads() in macros/incremental_scope.sql.
+    The activity and page rows of a recomputed lead are replaced from its first changed
+    day on, like the rows of int_activity_points_decayed they copy; its other rows
+    depend on all its points and are all replaced.
 #}
 
 -- depends_on: {{ ref('int_affected_leads') }}
@@ -233,6 +239,21 @@ final as (
         cast(-excess as {{ lead_scoring.type_points() }}) as points
     from limit_entries
 
+),
+
+replaced as (
+
+    select final.*
+    from final
+    {% if lead_scoring.rescores_changed_leads() -%}
+        -- Every lead with rows here is in int_affected_leads, once.
+        inner join {{ ref('int_affected_leads') }} as affected
+            on final.lead_id = affected.lead_id
+        where
+            final.rule_type not in ('{{ daily_rule_types | join("', '") }}')
+            or final.activity_date >= affected.from_date
+    {%- endif %}
+
 )
 
 select
@@ -252,4 +273,4 @@ select
     points,
     activity_date,
     {{ lead_scoring.as_of_date() }} as as_of_date
-from final
+from replaced
