@@ -40,6 +40,11 @@
     rows loaded at or after it. A loaded_at beyond the clock-skew tolerance of the run's
     start is a broken load stamp, not a load, and is left out; counting it would put every
     later row behind the watermark.
+
+    It is looked up when the model runs and compiled in as a constant
+    (load_watermark_literal()): DuckDB then filters the raw table scan on loaded_at before
+    reading the other columns, where a watermark joined in from a subquery made it read
+    every column of every raw row first (2.5-3.0 s against 1.6 s at 10M events).
 #}
 {% macro load_watermark(activities, where=none) -%}
     select
@@ -52,4 +57,17 @@
         {% if where -%}
             and {{ where }}
         {%- endif %}
+{%- endmacro %}
+
+{# load_watermark() as a timestamp literal, and as a Python datetime in `.value`. #}
+{% macro load_watermark_literal(activities, where=none) -%}
+    {%- set found = modules.datetime.datetime(1900, 1, 1) -%}
+    {%- if execute -%}
+        {%- set found = run_query(
+            lead_scoring.load_watermark(activities, where)).columns[0].values()[0] -%}
+    {%- endif -%}
+    {{ return({
+        'sql': "cast('" ~ found.isoformat(sep=' ') ~ "' as " ~ dbt.type_timestamp() ~ ")",
+        'value': found,
+    }) }}
 {%- endmacro %}

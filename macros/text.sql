@@ -39,6 +39,57 @@
     end
 {%- endmacro %}
 
+{#
+    A cheap test that holds for every text in `column` that parse_timestamp() reads as an
+    instant at or after `instant` (a Python datetime), and for most earlier ones too.
+    Scans of millions of raw rows apply it before parsing, which costs far more. Engines
+    without a fast form get `true`: every row is parsed.
+#}
+{% macro may_parse_at_or_after(column, instant) -%}
+    {{ return(adapter.dispatch('may_parse_at_or_after', 'lead_scoring')(column, instant)) }}
+{%- endmacro %}
+
+{% macro default__may_parse_at_or_after(column, instant) -%}
+    true
+{%- endmacro %}
+
+{% macro duckdb__may_parse_at_or_after(column, instant) -%}
+    {#
+        A text that starts with a date, YYYY-MM-DD, parses to a time on that date, moved
+        by its offset: DuckDB reads offsets of up to 99:99 hours, so at most about five
+        days later. Such a text that sorts before the date a week before the instant
+        therefore parses to an earlier instant, or to nothing. Texts of any other shape
+        (spaces first, five-digit years, "infinity") pass.
+    #}
+    {%- set bound = (instant.date() - modules.datetime.timedelta(days=7)).isoformat() -%}
+    coalesce(
+        {{ column }} >= '{{ bound }}'
+        or not ({{ column }} glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'),
+        true
+    )
+{%- endmacro %}
+
+{#
+    True where parse_timestamp() gives null, in a form that costs less than parsing:
+    DuckDB's cast reads a zone name (see duckdb__parse_timestamp) into the time of the
+    values after it, which changes the instant but not whether there is one.
+#}
+{% macro is_unparseable_timestamp(column) -%}
+    {{ return(adapter.dispatch('is_unparseable_timestamp', 'lead_scoring')(column)) }}
+{%- endmacro %}
+
+{% macro default__is_unparseable_timestamp(column) -%}
+    {{ lead_scoring.parse_timestamp(column) }} is null
+{%- endmacro %}
+
+{% macro duckdb__is_unparseable_timestamp(column) -%}
+    coalesce(
+        try_cast({{ column }} as timestamptz),
+        try_cast({{ lead_scoring.clean_text(column) }} as timestamptz),
+        try_cast({{ lead_scoring.clean_text(column) }} as timestamp)
+    ) is null
+{%- endmacro %}
+
 {# Parse a text column as a number; anything that is not a number becomes null. #}
 {% macro parse_number(column) -%}
     {{ lead_scoring.safe_cast(lead_scoring.clean_text(column), lead_scoring.type_double()) }}

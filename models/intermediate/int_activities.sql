@@ -20,24 +20,21 @@ with
 
 {% if is_incremental() %}
 
-    watermark as (
-
-        {{ lead_scoring.load_watermark(this) }}
-
-    ),
+    {%- set watermark = lead_scoring.load_watermark_literal(this) %}
 
     new_raw as (
 
-        -- Only loaded_at is parsed to pick the new rows; the full contract check
-        -- below then runs on them alone.
+        -- Only loaded_at is parsed to pick the new rows, and only where the cheap
+        -- text test lets it through. The full contract check then runs on them alone.
         -- >= rather than >: rows loaded in the same instant as the last batch are
         -- checked again, and the anti-join below drops the ones already kept.
         select raw_activities.*
         from {{ source('raw', 'activities') }} as raw_activities
-        cross join watermark
         where
-            {{ lead_scoring.parse_timestamp('raw_activities.loaded_at') }}
-            >= watermark.loaded_at
+            {{ lead_scoring.may_parse_at_or_after(
+                'raw_activities.loaded_at', watermark.value) }}
+            and {{ lead_scoring.parse_timestamp('raw_activities.loaded_at') }}
+            >= {{ watermark.sql }}
 
     ),
 

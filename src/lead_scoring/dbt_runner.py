@@ -200,6 +200,9 @@ PROFILE_MODELS = (
     "lead_grades",
 )
 PROFILE_SOURCES = ("leads", "lead_attributes", "accounts")
+# The data tests of the staging views over PROFILE_SOURCES. The views themselves are
+# recreated on every build, since a view names the database file it was created in.
+PROFILE_INPUT_TESTS = "tag:profile_input"
 
 
 def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
@@ -279,6 +282,18 @@ _PARSED_LOADED_AT = (
     f"case when regexp_matches(raw_rows.loaded_at, '[A-Za-z]{{2}}') then {_ONE_PARSE}"
     f" else {_ONE_PARSE} end"
 )
+# The SQL of duckdb__may_parse_at_or_after and duckdb__is_unparseable_timestamp: texts
+# that start with a date more than a week before the watermark need no parse to be
+# placed behind it, only a cheaper check that they are readable at all.
+_MAY_BE_AFTER = (
+    "coalesce(raw_rows.loaded_at >= watermark.text_bound"
+    " or not (raw_rows.loaded_at glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'), true)"
+)
+_UNPARSEABLE = (
+    "coalesce(try_cast(raw_rows.loaded_at as timestamptz),"
+    " try_cast(nullif(trim(cast(raw_rows.loaded_at as varchar)), '') as timestamptz),"
+    " try_cast(nullif(trim(cast(raw_rows.loaded_at as varchar)), '') as timestamp)) is null"
+)
 
 
 def rows_behind_watermark(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> int:
@@ -307,13 +322,19 @@ def rows_behind_watermark(con: duckdb.DuckDBPyConnection, now: datetime | None =
     con.execute("set TimeZone = 'UTC'")
     row = con.execute(
         f"""
-        with watermark as (
+        with newest as (
             select max(loaded_at) as loaded_at from intermediate.int_activities
             where loaded_at <= ?
+        ),
+        watermark as (
+            select loaded_at, strftime(cast(loaded_at as date) - 7, '%Y-%m-%d') as text_bound
+            from newest
         )
         select
             (select count(*) from raw.activities as raw_rows, watermark
-             where {_PARSED_LOADED_AT} <= watermark.loaded_at)
+             where case when {_MAY_BE_AFTER}
+                 then {_PARSED_LOADED_AT} <= watermark.loaded_at
+                 else not {_UNPARSEABLE} end)
             - (select count(*) from intermediate.int_activities as kept, watermark
                where kept.loaded_at <= watermark.loaded_at)
             - (select count(*) from intermediate.int_activity_rejects as rejected, watermark
@@ -593,7 +614,7 @@ def _build_locked(
             con.execute(f"drop schema if exists {RULE_FAILURE_SCHEMA} cascade")
 
         log.info("dbt build started: run %s, full refresh %s", run_id, refresh)
-        kept = PROFILE_MODELS if reuse_profiles else ()
+        kept = (*PROFILE_MODELS, PROFILE_INPUT_TESTS) if reuse_profiles else ()
         load_rules = refresh or not rule_tables_loaded
         result, nodes = _run_build(
             work_path, rules_dir, refresh, dbt_vars, select, quiet, kept, load_rules

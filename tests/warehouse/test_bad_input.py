@@ -192,6 +192,53 @@ def test_unparseable_loaded_at_needs_no_full_refresh(tiny_db: Path, build: Build
     assert reasons(tiny_db)["no-load-time"] == "unparseable loaded_at"
 
 
+def test_new_rows_in_every_time_shape_are_read(tiny_db: Path, build: Build) -> None:
+    # Incremental runs parse only the load times that a cheap text test cannot place
+    # more than a week behind the watermark (2026-11-20T10:01:00Z here).
+    build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"})
+    insert = (
+        "insert into raw.activities (event_id, lead_id, activity_type, occurred_at, loaded_at)"
+        " values (?, 'L1', 'chat', '2026-11-10T09:00:00Z', ?)"
+    )
+    loaded = {
+        # Written four days back, read 99 hours later: 2026-11-21T02:00:00 UTC
+        "far-offset": "2026-11-16T23:00:00-99:00",
+        "padded": "  2026-11-21T00:00:00Z",
+        "zone": "2026-11-21 09:00:00 Europe/Berlin",
+        # Shaped like an old time but no date at all: quarantined, never lost
+        "no-such-day": "2026-02-30T00:00:00Z",
+    }
+    for event_id, loaded_at in loaded.items():
+        execute(tiny_db, insert, [event_id, loaded_at])
+
+    second = build(tiny_db, dbt_vars={"as_of_date": "2026-11-30"})
+
+    assert second.rows_behind_watermark == 0
+    assert not second.full_refresh
+    kept = query(
+        tiny_db,
+        "select event_id, loaded_at from intermediate.int_activities"
+        " where event_id in ('far-offset', 'padded', 'zone') order by 1",
+    )
+    assert kept == [
+        ("far-offset", datetime(2026, 11, 21, 2, 0)),
+        ("padded", datetime(2026, 11, 21, 0, 0)),
+        ("zone", datetime(2026, 11, 21, 8, 0)),
+    ]
+    assert reasons(tiny_db)["no-such-day"] == "unparseable loaded_at"
+
+
+def test_largest_offset_moves_a_time_less_than_a_week(tiny_db: Path) -> None:
+    # The cheap test's week rests on the largest offset DuckDB reads
+    (latest,) = query(
+        tiny_db,
+        "select max(try_cast(text as timestamptz)) from (values"
+        " ('2026-11-01T24:00:00-99:99'), ('2026-11-01T23:59:59.999999-99:99:99'),"
+        " ('2026-11-01T23:59:59-9999'), ('2026-11-01T23:59:59-999:00')) as times (text)",
+    )[0]
+    assert latest < datetime(2026, 11, 7, tzinfo=latest.tzinfo)
+
+
 def test_invalid_regular_expression_names_rule(tiny_db: Path, tmp_path: Path, build: Build) -> None:
     rules = tmp_path / "rules"
     shutil.copytree(paths.default_rules_dir(), rules)
