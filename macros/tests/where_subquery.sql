@@ -1,9 +1,15 @@
 {#
-    Filter for data tests with a `where` config. A test whose where is
-    `__this_run__` checks only the rows the current run wrote (processed_at), so an
-    incremental build tests its new rows instead of the whole table. A full refresh
-    writes every row, so there the test still covers the whole table. The run's
-    start time is known only when the test runs, not when the YAML is parsed.
+    Filter for data tests with a `where` config. Two placeholders stand for filters
+    that are known only when the test runs, not when the YAML is parsed:
+
+    - `__this_run__` checks only the rows the current run wrote (processed_at), so an
+      incremental build tests its new rows instead of the whole table. A full refresh
+      writes every row, so there the test still covers the whole table.
+    - `__rescored_leads__`, on a uniqueness test of a lead-level table keyed by lead,
+      checks only the leads of int_affected_leads when the build recomputed those alone
+      (rescores_changed_leads()). A duplicate key has a single lead, and the rows of
+      the other leads are the ones the last build published after this test passed.
+      Otherwise the test covers the whole table.
 #}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
@@ -12,11 +18,31 @@
             '__this_run__',
             'processed_at = ' ~ lead_scoring.run_timestamp()
         ) -%}
+        {%- if '__rescored_leads__' in where -%}
+            {%- set where = where | replace(
+                '__rescored_leads__', lead_scoring.rescored_leads_condition()) -%}
+        {%- endif -%}
         {%- set filtered -%}
             (select * from {{ relation }} where {{ where }}) dbt_subquery
         {%- endset -%}
         {%- do return(filtered) -%}
     {%- else -%}
         {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#
+    is_incremental() is false inside a test, and a test may not ref() a model it does not
+    read, so the runner's setting and the graph stand in for them.
+#}
+{% macro rescored_leads_condition() -%}
+    {%- if env_var('LEAD_SCORING_RESCORE', 'all') == 'changed' and not flags.FULL_REFRESH
+        and execute -%}
+        {%- set node = graph.nodes['model.lead_scoring.int_affected_leads'] -%}
+        {%- set affected = api.Relation.create(
+            database=node.database, schema=node.schema, identifier=node.alias) -%}
+        {{- 'lead_id in (select lead_id from ' ~ affected ~ ')' -}}
+    {%- else -%}
+        {{- 'true' -}}
     {%- endif -%}
 {%- endmacro %}
