@@ -200,9 +200,11 @@ PROFILE_MODELS = (
     "lead_grades",
 )
 PROFILE_SOURCES = ("leads", "lead_attributes", "accounts")
-# The data tests of the staging views over PROFILE_SOURCES. The views themselves are
-# recreated on every build, since a view names the database file it was created in.
+# The data tests of the staging views over PROFILE_SOURCES, and those of the rule tables'
+# staging views. The views themselves are recreated on every build, since a view names
+# the database file it was created in.
 PROFILE_INPUT_TESTS = "tag:profile_input"
+RULE_INPUT_TESTS = "tag:rule_input"
 
 
 def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
@@ -708,6 +710,9 @@ def _run_build(
             "resource_type:unit_test",
             # Their data tests go with them: the tables they checked are unchanged.
             *kept_models,
+            # Rule tables that were not loaded again hold the rules the last successful
+            # build tested.
+            *(() if load_rules else (RULE_INPUT_TESTS,)),
             *common,
         ]
         if refresh:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,7 @@ from warehouse_helpers import (
     table_rows,
 )
 
+from lead_scoring import paths
 from lead_scoring.dbt_runner import PROFILE_MODELS
 
 pytestmark = pytest.mark.slow
@@ -252,6 +254,13 @@ def test_slice_size_must_be_whole_number(fresh_copy: Path, build: Build, slice_e
     )
 
 
+def _compiled_test_sql(name: str) -> str:
+    # dbt writes the SQL each test ran under the target folder, also without manifest.json
+    target = Path(os.environ.get("LEAD_SCORING_TARGET_PATH", paths.project_dir() / "target"))
+    (compiled,) = (target / "compiled").rglob(f"{name}.sql")
+    return compiled.read_text(encoding="utf-8")
+
+
 def _models_run(result) -> set[str]:
     return {
         node.unique_id.split(".")[-1]
@@ -280,6 +289,17 @@ def test_new_activity_alone_keeps_the_profile_models(fresh_copy: Path, build: Bu
     tests_run = [node.unique_id for node in second.nodes if "test" in node.resource_type.lower()]
     assert not [test for test in tests_run if "lead_grades" in test]
     assert [test for test in tests_run if "score_ledger" in test]
+    # So were the tests of the unchanged rule and lead tables' staging views
+    first_tests = [node.unique_id for node in first.nodes if "test" in node.resource_type.lower()]
+    assert [test for test in first_tests if "stg_rules__activity_rules" in test]
+    assert [test for test in first_tests if "stg_leads" in test]
+    assert not [test for test in tests_run if ".not_null_stg_rules__" in test]
+    assert not [test for test in tests_run if ".unique_stg_rules__" in test]
+    assert not [test for test in tests_run if "assert_activity_rules_valid" in test]
+    assert not [test for test in tests_run if "_stg_leads_lead_id." in test]
+    # The ledger's uniqueness test read the recomputed leads alone
+    unique_sql = _compiled_test_sql("unique_score_ledger_ledger_id")
+    assert "int_affected_leads" in unique_sql
 
 
 # Each change reaches the lead profile models, so the next build must recompute them.
