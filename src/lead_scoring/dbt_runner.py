@@ -284,9 +284,9 @@ _PARSED_LOADED_AT = (
     f"case when regexp_matches(raw_rows.loaded_at, '[A-Za-z]{{2}}') then {_ONE_PARSE}"
     f" else {_ONE_PARSE} end"
 )
-# The SQL of duckdb__may_parse_at_or_after and duckdb__is_unparseable_timestamp: texts
-# that start with a date more than a week before the watermark need no parse to be
-# placed behind it, only a cheaper check that they are readable at all.
+# The SQL of duckdb__may_parse_at_or_after and duckdb__is_unparseable_timestamp. A text
+# that starts with a date more than a week before the watermark is behind it if it is
+# readable at all, so it needs only that cheaper check, not a parse.
 _MAY_BE_AFTER = (
     "coalesce(raw_rows.loaded_at >= watermark.text_bound"
     " or not (raw_rows.loaded_at glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'), true)"

@@ -228,7 +228,7 @@ def test_new_rows_in_every_time_shape_are_read(tiny_db: Path, build: Build) -> N
     assert reasons(tiny_db)["no-such-day"] == "unparseable loaded_at"
 
 
-def test_largest_offset_moves_a_time_less_than_a_week(tiny_db: Path) -> None:
+def test_largest_offset_under_a_week(tiny_db: Path) -> None:
     # The cheap test's week rests on the largest offset DuckDB reads
     (latest,) = query(
         tiny_db,
