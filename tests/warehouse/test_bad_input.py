@@ -215,12 +215,12 @@ def test_new_rows_in_every_time_shape_are_read(tiny_db: Path, build: Build) -> N
 
     assert second.rows_behind_watermark == 0
     assert not second.full_refresh
-    kept = query(
+    kept_events = query(
         tiny_db,
         "select event_id, loaded_at from intermediate.int_activities"
         " where event_id in ('far-offset', 'padded', 'zone') order by 1",
     )
-    assert kept == [
+    assert kept_events == [
         ("far-offset", datetime(2026, 11, 21, 2, 0)),
         ("padded", datetime(2026, 11, 21, 0, 0)),
         ("zone", datetime(2026, 11, 21, 8, 0)),
