@@ -71,3 +71,27 @@
         'value': found,
     }) }}
 {%- endmacro %}
+
+{#
+    The watermark int_activity_rejects reads raw rows from: int_activities' load-time
+    watermark as it stood before this run. The pre-hook and the model body both look it
+    up after int_activities has run, so they find the same value.
+#}
+{% macro reread_rejects_watermark() -%}
+    {{ return(lead_scoring.load_watermark_literal(
+        ref('int_activities'), 'processed_at < ' ~ lead_scoring.run_timestamp())) }}
+{%- endmacro %}
+
+{#
+    Pre-hook of int_activity_rejects: deletes the rows that came from raw rows the run
+    reads again, those loaded at or after the watermark or without a readable
+    loaded_at, so that reading them again does not count them twice.
+#}
+{% macro delete_reread_rejects(relation) -%}
+    {% if is_incremental() -%}
+        delete from {{ relation }}
+        where
+            loaded_at is null
+            or loaded_at >= {{ lead_scoring.reread_rejects_watermark().sql }}
+    {%- endif %}
+{%- endmacro %}

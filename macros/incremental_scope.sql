@@ -192,3 +192,27 @@
     from {{ ref('stg_conversions') }}
     where rejection_reason is null
 {%- endmacro %}
+
+{#
+    Pre-hook of quarantine: deletes the rows the run lists again. When only activity
+    changed, those are the importer's rows, the conversions and the activity rows
+    int_activity_rejects replaced; otherwise every row.
+#}
+{% macro delete_replaced_quarantine(relation) -%}
+    {% if is_incremental() -%}
+        delete from {{ relation }}
+        {% if lead_scoring.rescores_changed_leads() -%}
+            where
+                kind = 'import'
+                or source_table = 'conversions'
+                or (
+                    source_table = 'activities'
+                    and kind = 'rejected'
+                    and (
+                        loaded_at is null
+                        or loaded_at >= {{ lead_scoring.reread_rejects_watermark().sql }}
+                    )
+                )
+        {%- endif %}
+    {%- endif %}
+{%- endmacro %}

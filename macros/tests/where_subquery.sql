@@ -5,11 +5,16 @@
     - `__this_run__` checks only the rows the current run wrote (processed_at), so an
       incremental build tests its new rows instead of the whole table. A full refresh
       writes every row, so there the test still covers the whole table.
-    - `__rescored_leads__`, on a uniqueness test of a lead-level table keyed by lead,
-      checks only the leads of int_affected_leads when the build recomputed those alone
-      (rescores_changed_leads()). A duplicate key has a single lead, and the rows of
-      the other leads are the ones the last build published after this test passed.
-      Otherwise the test covers the whole table.
+    - `__rescored_leads__`, on a test of a lead-level table that checks each lead's rows
+      on their own (a uniqueness test of a key that holds the lead, a relationship from
+      lead_id), checks only the leads of int_affected_leads when the build recomputed
+      those alone (rescores_changed_leads()). The rows of the other leads are the ones
+      the last build published after this test passed. Otherwise the test covers the
+      whole table.
+    - `__events_of_this_run__`, on the uniqueness test of event_id, checks the event ids
+      the current run wrote, with every row that holds one of them: a duplicate an
+      incremental run brings has at least one row of that run. A full refresh writes
+      every row, so there the test covers the whole table without the lookup.
 #}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
@@ -18,6 +23,11 @@
             '__this_run__',
             'processed_at = ' ~ lead_scoring.run_timestamp()
         ) -%}
+        {%- if '__events_of_this_run__' in where -%}
+            {%- set where = where | replace(
+                '__events_of_this_run__', lead_scoring.events_of_this_run_condition(relation)
+            ) -%}
+        {%- endif -%}
         {%- if '__rescored_leads__' in where -%}
             {%- set where = where | replace(
                 '__rescored_leads__', lead_scoring.rescored_leads_condition()) -%}
@@ -44,5 +54,15 @@
         {{- 'lead_id in (select lead_id from ' ~ affected ~ ')' -}}
     {%- else -%}
         {{- 'true' -}}
+    {%- endif -%}
+{%- endmacro %}
+
+{# event_id of the rows the current run wrote, or true on a full refresh. #}
+{% macro events_of_this_run_condition(relation) -%}
+    {%- if flags.FULL_REFRESH -%}
+        {{- 'true' -}}
+    {%- else -%}
+        {{- 'event_id in (select event_id from ' ~ relation ~ ' where processed_at = '
+            ~ lead_scoring.run_timestamp() ~ ')' -}}
     {%- endif -%}
 {%- endmacro %}

@@ -1,9 +1,9 @@
 {{
     config(
         materialized='incremental',
-        unique_key='record_key',
-        incremental_strategy=lead_scoring.incremental_strategy(),
-        on_schema_change='fail'
+        incremental_strategy=lead_scoring.replaced_rows_strategy(),
+        on_schema_change='fail',
+        pre_hook='{{ lead_scoring.delete_reread_rejects(this) }}'
     )
 }}
 
@@ -12,9 +12,11 @@
     contract and re-deliveries of an event already kept. Together with int_activities it
     accounts for every raw row, which assert_raw_activities_accounted_for checks.
 
-    An incremental run takes the event ids of the rows loaded since the previous run and
-    recomputes all raw rows of those ids, so the row kept as the first delivery and the
-    re-deliveries stay consistent however the deliveries were split across loads.
+    An incremental run reads the raw rows int_activities reads (loaded at or after the
+    load-time watermark) and those without a readable loaded_at; the pre-hook deletes
+    the rows it found in them before. The rows loaded before the watermark keep their
+    verdict: their contract check does not change without a rule change, which rebuilds
+    everything, and an event kept before the watermark stays kept.
 #}
 
 -- depends_on: {{ ref('activity_types') }}
@@ -26,18 +28,15 @@ with
 {% if is_incremental() %}
 
     {#- The load-time watermark as int_activities had it before this run. #}
-    {%- set watermark = lead_scoring.load_watermark_literal(
-        ref('int_activities'), 'processed_at < ' ~ lead_scoring.run_timestamp()) %}
+    {%- set watermark = lead_scoring.reread_rejects_watermark() %}
 
-    new_keys as (
+    new_raw as (
 
         -- Rows without a readable loaded_at have no place in the load order, so
-        -- every run rechecks their ids (the comparison is null). Such rows are rare.
+        -- every run checks them again (the comparison is null). Such rows are rare.
         -- Only the rows the cheap text test lets through are parsed. The others
         -- are only checked for being unreadable, which costs less.
-        select distinct
-            coalesce({{ lead_scoring.clean_text('raw_activities.event_id') }}, '')
-                as record_key
+        select raw_activities.*
         from {{ source('raw', 'activities') }} as raw_activities
         where
             case
@@ -53,20 +52,38 @@ with
 
     ),
 
-    raw_rows as (
+    batch as (
 
-        select raw_activities.*
-        from {{ source('raw', 'activities') }} as raw_activities
-        inner join new_keys
-            on
-                coalesce({{ lead_scoring.clean_text('raw_activities.event_id') }}, '')
-                = new_keys.record_key
+        {{ lead_scoring.checked_activities('new_raw') }}
+
+    ),
+
+    kept_before as (
+
+        -- Events whose first delivery was loaded before the watermark: every valid
+        -- row of them read here is a re-delivery.
+        select activities.event_id
+        from {{ ref('int_activities') }} as activities
+        inner join (
+            select distinct event_id
+            from batch
+            where rejection_reason is null
+        ) as read_again
+            on activities.event_id = read_again.event_id
+        where activities.loaded_at < {{ watermark.sql }}
 
     ),
 
     checked as (
 
-        {{ lead_scoring.checked_activities('raw_rows') }}
+        select
+            batch.*,
+            kept_before.event_id is not null as is_kept_before
+        from batch
+        left join kept_before
+            on
+                batch.event_id = kept_before.event_id
+                and batch.rejection_reason is null
 
     ),
 
@@ -74,7 +91,11 @@ with
 
     checked as (
 
-        select * from {{ ref('stg_activities') }}
+        -- Every delivery is read, so the ranking below finds the re-deliveries.
+        select
+            *,
+            false as is_kept_before
+        from {{ ref('stg_activities') }}
 
     ),
 
@@ -101,7 +122,6 @@ final as (
 
     select
         -- ids
-        coalesce(event_id, '') as record_key,
         event_id,
 
         -- text
@@ -114,7 +134,10 @@ final as (
         -- timestamps
         loaded_at
     from ranked
-    where rejection_reason is not null or delivery_rank > 1
+    where
+        rejection_reason is not null
+        or delivery_rank > 1
+        or is_kept_before
 
 )
 

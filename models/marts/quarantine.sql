@@ -1,8 +1,28 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=lead_scoring.replaced_rows_strategy(),
+        on_schema_change='fail',
+        pre_hook='{{ lead_scoring.delete_replaced_quarantine(this) }}'
+    )
+}}
+
 {#
     One row per source row that broke the data contract, with the reason. Nothing is
     dropped silently: what the staging models reject, what an importer could not read,
     re-delivered events, and events held back because their lead is not known yet.
+
+    When only activity changed since the last build (rescores_changed_leads()), the
+    rows of leads, attributes and accounts cannot change, and neither can the held
+    events already listed: the run replaces the importer's rows, the conversions, and
+    the activity rows int_activity_rejects replaced, and adds the events it kept for
+    leads not known yet. Any other build lists every row again.
 #}
+
+{%- set changed_only = lead_scoring.rescores_changed_leads() %}
+{%- if changed_only %}
+    {%- set watermark = lead_scoring.reread_rejects_watermark() %}
+{%- endif %}
 
 with
 
@@ -15,12 +35,19 @@ raw_leads as (
 activity_rejects as (
 
     select * from {{ ref('int_activity_rejects') }}
+    {% if changed_only -%}
+        -- The rows int_activity_rejects replaced in this run.
+        where loaded_at is null or loaded_at >= {{ watermark.sql }}
+    {%- endif %}
 
 ),
 
 kept_activities as (
 
     select * from {{ ref('int_activities') }}
+    {% if changed_only -%}
+        where processed_at = {{ lead_scoring.run_timestamp() }}
+    {%- endif %}
 
 ),
 
@@ -73,6 +100,7 @@ rejected_accounts as (
 
     select
         'accounts' as source_table,
+        'rejected' as kind,
         account_id as record_id,
         case
             when account_id is null then 'missing account_id'
@@ -89,6 +117,7 @@ rejected_attributes as (
 
     select
         'lead_attributes' as source_table,
+        'rejected' as kind,
         {{ lead_scoring.clean_text('lead_id') }} as record_id,
         case
             when {{ lead_scoring.clean_text('lead_id') }} is null
@@ -111,6 +140,7 @@ rejected_leads as (
 
     select
         'leads' as source_table,
+        'rejected' as kind,
         lead_id as record_id,
         rejection_reason as reason,
         {{ dbt.concat([
@@ -129,6 +159,7 @@ rejected_activities as (
     -- first, which int_activities keeps.
     select
         'activities' as source_table,
+        'rejected' as kind,
         event_id as record_id,
         reason,
         {{ dbt.concat([
@@ -145,6 +176,7 @@ unknown_lead_activities as (
     -- Held, not lost: they score as soon as the lead arrives.
     select
         'activities' as source_table,
+        'held' as kind,
         kept_activities.event_id as record_id,
         'lead_id not found in leads (held until the lead arrives)' as reason,
         {{ dbt.concat([
@@ -162,6 +194,7 @@ unknown_lead_conversions as (
 
     select
         'conversions' as source_table,
+        'held' as kind,
         conversions.lead_id as record_id,
         'lead_id not found in leads (held until the lead arrives)' as reason,
         {{ dbt.concat([
@@ -190,6 +223,7 @@ unknown_lead_attributes as (
 
     select
         'lead_attributes' as source_table,
+        'held' as kind,
         attribute_keys.lead_id as record_id,
         'lead_id not found in leads (held until the lead arrives)' as reason,
         {{ dbt.concat([
@@ -210,6 +244,7 @@ rejected_conversions as (
 
     select
         'conversions' as source_table,
+        'rejected' as kind,
         lead_id as record_id,
         rejection_reason as reason,
         {{ dbt.concat([
@@ -226,6 +261,7 @@ importer_rejects as (
 
     select
         target_table as source_table,
+        'import' as kind,
         {{ dbt.concat(['source_file', "':'", 'line_number']) }} as record_id,
         reason,
         raw_line as record,
@@ -234,20 +270,18 @@ importer_rejects as (
 
 )
 
-select * from rejected_leads
-union all
-select * from rejected_activities
-union all
-select * from unknown_lead_activities
-union all
-select * from unknown_lead_conversions
-union all
-select * from unknown_lead_attributes
-union all
-select * from rejected_conversions
-union all
-select * from rejected_accounts
-union all
-select * from rejected_attributes
-union all
-select * from importer_rejects
+{%- set parts = [
+    'rejected_activities', 'unknown_lead_activities', 'unknown_lead_conversions',
+    'rejected_conversions', 'importer_rejects'
+] %}
+{%- if not changed_only %}
+    {%- set parts = parts + [
+        'rejected_leads', 'unknown_lead_attributes', 'rejected_accounts',
+        'rejected_attributes'
+    ] %}
+{%- endif %}
+
+{% for part in parts -%}
+    select * from {{ part }}
+    {% if not loop.last %}union all{% endif %}
+{% endfor %}

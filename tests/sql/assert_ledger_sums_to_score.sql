@@ -1,10 +1,15 @@
-{# Every published score is exactly the sum of its ledger rows. #}
+{#
+    Every published score is exactly the sum of its ledger rows. When the build
+    recomputed only the affected leads, the other leads' rows are the ones the last
+    build published after this test passed, so only the affected leads are checked.
+#}
 
 with
 
 scores as (
 
     select * from {{ ref('lead_scores') }}
+    where {{ lead_scoring.rescored_leads_condition() }}
 
 ),
 
@@ -14,6 +19,7 @@ ledger_totals as (
         lead_id,
         sum(points) as points
     from {{ ref('score_ledger') }}
+    where {{ lead_scoring.rescored_leads_condition() }}
     group by lead_id
 
 )

@@ -59,18 +59,19 @@ def test_redelivered_batch_changes_no_score(fresh_copy: Path, build: Build) -> N
     scores_before = table_rows(fresh_copy, "marts.score_ledger")
     (events_before,) = query(fresh_copy, "select count(*) from intermediate.int_activities")[0]
 
-    # The feed delivers the last 500 events again, with a later load time
+    # The feed delivers the last 500 kept events again, with a later load time
     execute(
         fresh_copy,
         """
-        insert into raw.activities
-        select * exclude (loaded_at), '2025-06-01T00:00:00Z' as loaded_at
-        from (
-            select * from raw.activities
-            where try_cast(occurred_at as timestamp) is not null
-            order by loaded_at desc, event_id
-            limit 500
-        )
+        insert into raw.activities by name
+        select
+            event_id, lead_id, visitor_id, activity_type, url, asset, user_agent, properties,
+            strftime(occurred_at, '%Y-%m-%dT%H:%M:%SZ') as occurred_at,
+            '2025-06-01T00:00:00Z' as loaded_at,
+            cast(duration_seconds as varchar) as duration_seconds
+        from intermediate.int_activities
+        order by loaded_at desc, event_id
+        limit 500
         """,
     )
     build(fresh_copy)
@@ -78,6 +79,14 @@ def test_redelivered_batch_changes_no_score(fresh_copy: Path, build: Build) -> N
     (events_after,) = query(fresh_copy, "select count(*) from intermediate.int_activities")[0]
     assert events_after == events_before
     assert table_rows(fresh_copy, "marts.score_ledger") == scores_before
+    # Every copy is listed as a re-delivery, with the time it arrived
+    redeliveries = query(
+        fresh_copy,
+        "select count(*) from marts.quarantine "
+        "where reason = 'duplicate event_id (re-delivery)' "
+        "and loaded_at = timestamp '2025-06-01 00:00:00'",
+    )
+    assert redeliveries[0][0] == 500
 
 
 def test_rerunning_with_no_new_events_changes_nothing(fresh_copy: Path, build: Build) -> None:
@@ -300,6 +309,75 @@ def test_new_activity_alone_keeps_the_profile_models(fresh_copy: Path, build: Bu
     # The ledger's uniqueness test read the recomputed leads alone
     unique_sql = _compiled_test_sql("unique_score_ledger_ledger_id")
     assert "int_affected_leads" in unique_sql
+
+
+def test_activity_only_build_lists_the_quarantine_of_a_full_refresh(
+    fresh_copy: Path, tmp_path: Path, build: Build
+) -> None:
+    cut_offs = split_activities(fresh_copy, (0.6,))
+    release_batch(fresh_copy, cut_offs[0])
+    build(fresh_copy)
+    (kept_id,) = query(fresh_copy, "select min(event_id) from intermediate.int_activities")[0]
+
+    # The rest of the events arrive with an importer's unreadable lines, an event of a
+    # lead not known yet, an event of an unknown type and a re-delivery of a kept event
+    release_batch(fresh_copy, None)
+    execute(
+        fresh_copy,
+        """
+        insert into raw.load_rejects values
+            ('feed.csv', 7, 'activities', 'unterminated quote', '"e-9,L-1'),
+            ('crm.csv', 3, 'leads', 'wrong number of fields', 'L-9;x')
+        """,
+    )
+    execute(
+        fresh_copy,
+        """
+        insert into raw.activities (event_id, lead_id, activity_type, occurred_at, loaded_at)
+        values ('held-1', 'L-NOT-YET', 'page_view', '2025-05-31T10:00:00Z',
+                '2025-06-01T00:00:00Z'),
+            ('odd-1', 'L-NOT-YET', 'carrier_pigeon', '2025-05-31T10:00:00Z',
+                '2025-06-01T00:00:00Z')
+        """,
+    )
+    execute(
+        fresh_copy,
+        "insert into raw.activities by name select * exclude (loaded_at), "
+        "'2025-06-01T00:00:00Z' as loaded_at from raw.activities where event_id = ?",
+        [kept_id],
+    )
+    result = build(fresh_copy)
+    assert result.profiles_reused
+
+    # Then the quarantine lists what a full refresh of the same data lists
+    full = tmp_path / "full" / fresh_copy.name
+    full.parent.mkdir()
+    shutil.copyfile(fresh_copy, full)
+    assert build(full, full_refresh=True).full_refresh
+    for table in ("marts.quarantine", "intermediate.int_activity_rejects"):
+        assert table_rows(fresh_copy, table) == table_rows(full, table), table
+    listed = query(
+        fresh_copy,
+        "select record_id, kind, reason from marts.quarantine "
+        "where record_id in ('feed.csv:7', 'crm.csv:3', 'held-1', 'odd-1', ?) "
+        "and (record_id != ? or loaded_at = timestamp '2025-06-01 00:00:00')",
+        [kept_id, kept_id],
+    )
+    assert sorted(listed) == sorted(
+        [
+            ("crm.csv:3", "import", "wrong number of fields"),
+            ("feed.csv:7", "import", "unterminated quote"),
+            ("held-1", "held", "lead_id not found in leads (held until the lead arrives)"),
+            (kept_id, "rejected", "duplicate event_id (re-delivery)"),
+            ("odd-1", "rejected", "unknown activity_type"),
+        ]
+    )
+    # The rejected leads the first build listed are still listed
+    rejected_leads = query(
+        fresh_copy,
+        "select count(*) from marts.quarantine where source_table = 'leads' and kind = 'rejected'",
+    )
+    assert rejected_leads[0][0] > 0
 
 
 # Each change reaches the lead profile models, so the next build must recompute them.
