@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from warehouse_helpers import query
+from warehouse_helpers import execute, query
+
+from lead_scoring import dbt_runner
 
 pytestmark = pytest.mark.slow
 
@@ -169,3 +172,33 @@ def test_every_lead_has_one_qualification_row(built_sample: Path) -> None:
     assert rows == leads
     assert distinct_leads == leads
     assert staged == leads
+
+
+def test_not_null_columns_fails_on_a_null_in_any_listed_column(
+    built_sample: Path, tmp_path: Path
+) -> None:
+    db_path = tmp_path / built_sample.name
+    shutil.copyfile(built_sample, db_path)
+    # Two leads each lose one value of a different listed column
+    execute(
+        db_path,
+        """
+        update marts.lead_scores
+        set score = case when lead_id = first_lead then null else score end,
+            as_of_date = case when lead_id = last_lead then null else as_of_date end
+        from (select min(lead_id) as first_lead, max(lead_id) as last_lead
+              from marts.lead_scores) as picked
+        where lead_id in (first_lead, last_lead)
+        """,
+    )
+
+    result = dbt_runner.invoke_dbt(
+        ["test", "--select", "lead_scores,test_name:not_null_columns", "--quiet"], db_path
+    )
+
+    # One test covers every not-null column of the table, and it counts both rows
+    outcomes = [(run.node.name, str(run.status), run.failures) for run in result.result]
+    assert len(outcomes) == 1
+    name, status, failures = outcomes[0]
+    assert name.startswith("not_null_columns_lead_scores_")
+    assert (status, failures) == ("fail", 2)

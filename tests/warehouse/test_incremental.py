@@ -302,7 +302,7 @@ def test_new_activity_alone_keeps_the_profile_models(fresh_copy: Path, build: Bu
     first_tests = [node.unique_id for node in first.nodes if "test" in node.resource_type.lower()]
     assert [test for test in first_tests if "stg_rules__activity_rules" in test]
     assert [test for test in first_tests if "stg_leads" in test]
-    assert not [test for test in tests_run if ".not_null_stg_rules__" in test]
+    assert not [test for test in tests_run if ".not_null_columns_stg_rules__" in test]
     assert not [test for test in tests_run if ".unique_stg_rules__" in test]
     assert not [test for test in tests_run if "assert_activity_rules_valid" in test]
     assert not [test for test in tests_run if "_stg_leads_lead_id." in test]
