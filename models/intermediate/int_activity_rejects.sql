@@ -58,19 +58,16 @@ with
 
     ),
 
-    kept_before as (
+    kept_here as (
 
-        -- Events whose first delivery was loaded before the watermark: every valid
-        -- row of them read here is a re-delivery.
-        select activities.event_id
-        from {{ ref('int_activities') }} as activities
-        inner join (
-            select distinct event_id
-            from batch
-            where rejection_reason is null
-        ) as read_again
-            on activities.event_id = read_again.event_id
-        where activities.loaded_at < {{ watermark.sql }}
+        -- Every valid event is kept in int_activities by its first delivery. Those
+        -- loaded at or after the watermark are among the rows read here; the valid
+        -- rows of any other event re-deliver an event kept before the watermark.
+        -- Filtering on loaded_at reads a few rows of int_activities, where a join
+        -- on event_id would read all of them.
+        select event_id
+        from {{ ref('int_activities') }}
+        where loaded_at >= {{ watermark.sql }}
 
     ),
 
@@ -78,12 +75,11 @@ with
 
         select
             batch.*,
-            kept_before.event_id is not null as is_kept_before
+            batch.rejection_reason is null
+            and kept_here.event_id is null as is_kept_before
         from batch
-        left join kept_before
-            on
-                batch.event_id = kept_before.event_id
-                and batch.rejection_reason is null
+        left join kept_here
+            on batch.event_id = kept_here.event_id
 
     ),
 
