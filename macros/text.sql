@@ -59,13 +59,15 @@
         by its offset: DuckDB reads offsets of up to 99:99 hours, so at most about five
         days later. Such a text that sorts before the date a week before the instant
         therefore parses to an earlier instant, or to nothing. Texts of any other shape
-        (spaces first, five-digit years, "infinity") pass.
+        (spaces first, five-digit years, "infinity") pass, and so does a null. The
+        null test is spelled out: wrapped in coalesce(), the same test took 0.5 s
+        instead of 0.38 s over 10M rows.
     #}
     {%- set bound = (instant.date() - modules.datetime.timedelta(days=7)).isoformat() -%}
-    coalesce(
-        {{ column }} >= '{{ bound }}'
-        or not ({{ column }} glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'),
-        true
+    (
+        {{ column }} is null
+        or {{ column }} >= '{{ bound }}'
+        or not ({{ column }} glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*')
     )
 {%- endmacro %}
 

@@ -288,8 +288,8 @@ _PARSED_LOADED_AT = (
 # that starts with a date more than a week before the watermark is behind it if it is
 # readable at all, so it needs only that cheaper check, not a parse.
 _MAY_BE_AFTER = (
-    "coalesce(raw_rows.loaded_at >= watermark.text_bound"
-    " or not (raw_rows.loaded_at glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'), true)"
+    "(raw_rows.loaded_at is null or raw_rows.loaded_at >= watermark.text_bound"
+    " or not (raw_rows.loaded_at glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'))"
 )
 _UNPARSEABLE = (
     "coalesce(try_cast(raw_rows.loaded_at as timestamptz),"
