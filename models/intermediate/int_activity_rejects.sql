@@ -60,11 +60,11 @@ with
 
     kept_here as (
 
-        -- Every valid event is kept in int_activities by its first delivery. Those
-        -- loaded at or after the watermark are among the rows read here; the valid
-        -- rows of any other event re-deliver an event kept before the watermark.
-        -- Filtering on loaded_at reads a few rows of int_activities, where a join
-        -- on event_id would read all of them.
+        -- Every valid event is kept in int_activities by its first delivery. When
+        -- that delivery was loaded at or after the watermark, it is among the rows
+        -- read here. Any other event was kept before the watermark, so its valid
+        -- rows here are re-deliveries. The filter on loaded_at reads few rows of
+        -- int_activities; a join on event_id would read every one.
         select event_id
         from {{ ref('int_activities') }}
         where loaded_at >= {{ watermark.sql }}

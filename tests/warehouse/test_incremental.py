@@ -311,7 +311,7 @@ def test_new_activity_alone_keeps_the_profile_models(fresh_copy: Path, build: Bu
     assert "int_affected_leads" in unique_sql
 
 
-def test_activity_only_build_lists_the_quarantine_of_a_full_refresh(
+def test_activity_only_quarantine_equals_full_refresh(
     fresh_copy: Path, tmp_path: Path, build: Build
 ) -> None:
     cut_offs = split_activities(fresh_copy, (0.6,))
