@@ -123,3 +123,15 @@ final as (
 select * from final
 
 {%- endmacro %}
+
+{#
+    The order in which the deliveries of one event rank, first delivery first, over the
+    columns of checked_activities(). int_activities keeps the first; int_activity_rejects
+    lists the others. Every column takes part, so two deliveries tie only when they are
+    the same row after checking, and then it does not matter which one is kept: the two
+    models, ranking separately, cannot pick different rows.
+#}
+{% macro delivery_order() -%}
+    loaded_at, occurred_at, lead_id, visitor_id, url, asset, activity_type, user_agent,
+    properties, duration_seconds, occurred_at_text, loaded_at_text
+{%- endmacro %}

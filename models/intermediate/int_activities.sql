@@ -67,7 +67,7 @@ first_deliveries as (
         *,
         row_number() over (
             partition by event_id
-            order by loaded_at, occurred_at, lead_id, visitor_id, url, asset
+            order by {{ lead_scoring.delivery_order() }}
         ) as delivery_rank
     from new_activities
 
@@ -75,6 +75,11 @@ first_deliveries as (
 
 unseen as (
 
+    -- NOTE: an event already kept stays kept as it was. When the kept
+    -- delivery carries a broken future loaded_at and a delivery stamped
+    -- earlier arrives later, the later one is listed as the re-delivery,
+    -- where a full rebuild keeps it instead. The load-order check before a
+    -- build does not catch this: both rows are accounted for.
     select first_deliveries.*
     from first_deliveries
     {% if is_incremental() %}

@@ -105,9 +105,7 @@ ranked as (
             when rejection_reason is null
                 then row_number() over (
                     partition by event_id, rejection_reason is null
-                    -- The order int_activities keeps the first delivery by.
-                    order by
-                        loaded_at, occurred_at, lead_id, visitor_id, url, asset
+                    order by {{ lead_scoring.delivery_order() }}
                 )
         end as delivery_rank
     from checked

@@ -97,6 +97,54 @@ def test_rerunning_with_no_new_events_changes_nothing(fresh_copy: Path, build: B
         assert table_rows(fresh_copy, table) == rows, table
 
 
+def test_tied_deliveries_keep_the_same_row(fresh_copy: Path, tmp_path: Path, build: Build) -> None:
+    build(fresh_copy)
+    (lead_id,) = query(fresh_copy, "select min(lead_id) from staging.stg_leads")[0]
+
+    # Each of 100 events arrives twice in one batch, at the same load time and the same
+    # instant for the same page, once from a browser (time written with T and Z) and once
+    # from a crawler (time written with a space), in no particular order
+    execute(
+        fresh_copy,
+        """
+        insert into raw.activities by name
+        select
+            'tie-' || i as event_id, ? as lead_id, 'page_view' as activity_type,
+            case when j = 0 then '2025-05-30T13:00:00Z' else '2025-05-30 13:00:00' end
+                as occurred_at,
+            '2025-06-01T00:00:00Z' as loaded_at,
+            'https://www.example.com/pricing/' as url,
+            case when j = 0 then 'Mozilla/5.0' else 'Googlebot/2.1' end as user_agent
+        from range(100) as events(i), range(2) as copies(j)
+        order by hash(i * 7 + j)
+        """,
+        [lead_id],
+    )
+    assert not build(fresh_copy).full_refresh
+
+    # Then no delivery is both kept and listed as a re-delivery
+    kept_and_listed = query(
+        fresh_copy,
+        """
+        select count(*)
+        from intermediate.int_activities as kept
+        inner join intermediate.int_activity_rejects as listed using (event_id)
+        where
+            kept.event_id like 'tie-%'
+            and (kept.user_agent = 'Mozilla/5.0')
+            = (listed.occurred_at_text = '2025-05-30T13:00:00Z')
+        """,
+    )
+    assert kept_and_listed[0][0] == 0
+    # And a full refresh of the same data keeps the same deliveries
+    full = tmp_path / "full" / fresh_copy.name
+    full.parent.mkdir()
+    shutil.copyfile(fresh_copy, full)
+    assert build(full, full_refresh=True).full_refresh
+    for table in DETERMINISTIC_MARTS:
+        assert table_rows(fresh_copy, table) == table_rows(full, table), table
+
+
 def test_late_event_scores_on_the_day_it_happened(fresh_copy: Path, build: Build) -> None:
     build(fresh_copy)
     (lead_id,) = query(fresh_copy, "select min(lead_id) from staging.stg_leads")[0]
