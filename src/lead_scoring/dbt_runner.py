@@ -309,6 +309,9 @@ def rows_behind_watermark(con: duckdb.DuckDBPyConnection, now: datetime | None =
     raw.activities, as when its content is replaced. Rows whose loaded_at does not parse
     are left out, because every run rechecks them. As in the load_watermark macro, kept
     rows stamped beyond the clock-skew tolerance of now (UTC) do not move the watermark.
+
+    NOTE: the result is one net count, so a processed row that left raw.activities and a
+    late row that arrived between two builds cancel out, and neither forces the rebuild.
     """
     tables = {
         name
