@@ -101,9 +101,9 @@ def test_tied_deliveries_keep_the_same_row(fresh_copy: Path, tmp_path: Path, bui
     build(fresh_copy)
     (lead_id,) = query(fresh_copy, "select min(lead_id) from staging.stg_leads")[0]
 
-    # Each of 100 events arrives twice in one batch, at the same load time and the same
-    # instant for the same page, once from a browser (time written with T and Z) and once
-    # from a crawler (time written with a space), in no particular order
+    # Each of 100 events arrives twice in one batch, with the same load time, instant and
+    # page. One copy comes from a browser and writes the time with T and Z, the other from
+    # a crawler and writes it with a space. The batch is in no particular order.
     execute(
         fresh_copy,
         """
